@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  API_BODY_LIMIT: z.string().default('100kb'),
+  API_KEYS: optionalString,
+  DATABASE_URL: optionalString,
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('pacer'),
+  TEMPORAL_DEV_SERVER_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  PACER_DATA_DIR: z.string().default('.data'),
+});
+
+export interface Config {
+  environment: 'development' | 'test' | 'production';
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  api: { host: string; port: number; bodyLimit: string };
+  /** Clear API keys from the environment, mapped to the default workspace at start-up. */
+  environmentApiKeys: string[];
+  /** Unset means "run an embedded PostgreSQL" (npm start only). */
+  databaseUrl: string | undefined;
+  embeddedPostgresPort: number;
+  temporal: {
+    /** Unset means "run the Temporal dev server" (npm start only). */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    devServerPort: number;
+    uiPort: number;
+  };
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The one place that reads the environment. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  return {
+    environment: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    api: { host: env.API_HOST, port: env.API_PORT, bodyLimit: env.API_BODY_LIMIT },
+    environmentApiKeys: (env.API_KEYS ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
+    databaseUrl: env.DATABASE_URL,
+    embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      devServerPort: env.TEMPORAL_DEV_SERVER_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+    },
+    dataDir: env.PACER_DATA_DIR,
+  };
+}
+
+/** For processes that need an external service (worker, API alone): fail with the variable's name. */
+export function required<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new ConfigError(`${variable} must be set (see README, "Configuration")`);
+  return value;
+}

@@ -1,0 +1,65 @@
+/** One error hierarchy for the whole backend; the API maps it to RFC 9457 problem+json in one place. */
+export interface FieldProblem {
+  /** Dotted path of the offending input field, e.g. `workingHours.timeZone`. */
+  field: string;
+  message: string;
+}
+
+export abstract class PacerError extends Error {
+  abstract readonly status: number;
+  /** Short stable slug, used as the problem `type` (`urn:pacer:problem:<code>`). */
+  abstract readonly code: string;
+  abstract readonly title: string;
+}
+
+export class BadRequestError extends PacerError {
+  readonly status = 400;
+  readonly code = 'bad-request';
+  readonly title = 'Bad request';
+}
+
+export class ValidationError extends PacerError {
+  readonly status = 422;
+  readonly code = 'validation-failed';
+  readonly title = 'Invalid input';
+  constructor(readonly errors: FieldProblem[]) {
+    super(errors.map((problem) => `${problem.field}: ${problem.message}`).join('; '));
+  }
+}
+
+export class UnauthorizedError extends PacerError {
+  readonly status = 401;
+  readonly code = 'unauthorized';
+  readonly title = 'Missing or invalid API key';
+}
+
+export class NotFoundError extends PacerError {
+  readonly status = 404;
+  readonly code = 'not-found';
+  readonly title = 'Not found';
+}
+
+export class ConflictError extends PacerError {
+  readonly status = 409;
+  readonly code = 'conflict';
+  readonly title = 'Conflict';
+}
+
+export class PayloadTooLargeError extends PacerError {
+  readonly status = 413;
+  readonly code = 'payload-too-large';
+  readonly title = 'Request body too large';
+}
+
+export class UnsupportedMediaTypeError extends PacerError {
+  readonly status = 415;
+  readonly code = 'unsupported-media-type';
+  readonly title = 'Unsupported media type';
+}
+
+/** A dependency (Temporal, PostgreSQL) did not answer; nothing was changed. */
+export class ServiceUnavailableError extends PacerError {
+  readonly status = 503;
+  readonly code = 'service-unavailable';
+  readonly title = 'Service unavailable';
+}
