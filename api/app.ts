@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Database } from '../db/client';
+import type { Logger } from '../lib/logger';
+import { authenticate } from './auth';
+import { identityRoutes } from './identities';
+import type { IdentityWorkflows } from './identity-workflows';
+import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
+
+export interface ApiDependencies {
+  db: Database;
+  identityWorkflows: IdentityWorkflows;
+  logger: Logger;
+  bodyLimit: string;
+}
+
+export function createApp(deps: ApiDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(helmet());
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(authenticate(deps.db));
+  app.use(identityRoutes(deps.db, deps.identityWorkflows));
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,62 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  IDENTITY_ID_SEARCH_ATTRIBUTE,
+  WORKSPACE_ID_SEARCH_ATTRIBUTE,
+  identityConfigChanged,
+  identityStatus,
+  identityWorkflow,
+  identityWorkflowId,
+  type IdentityConfig,
+  type IdentityStatus,
+} from '../workflows/identity';
+
+export interface IdentityRecordForWorkflow {
+  id: string;
+  workspaceId: string;
+  config: IdentityConfig;
+}
+
+/** How the API tells identity workflows what changed. It never waits for them to act. */
+export class IdentityWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async start(identity: IdentityRecordForWorkflow): Promise<void> {
+    await this.client.workflow.start(identityWorkflow, {
+      workflowId: identityWorkflowId(identity.id),
+      taskQueue: this.taskQueue,
+      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config }],
+      typedSearchAttributes: [
+        { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
+        { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
+      ],
+    });
+  }
+
+  /** Signal-with-start: a change reaches the workflow even if it had been terminated by an operator. */
+  async configChanged(identity: IdentityRecordForWorkflow): Promise<void> {
+    await this.client.workflow.signalWithStart(identityWorkflow, {
+      workflowId: identityWorkflowId(identity.id),
+      taskQueue: this.taskQueue,
+      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config }],
+      signal: identityConfigChanged,
+      signalArgs: [identity.config],
+      typedSearchAttributes: [
+        { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
+        { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
+      ],
+    });
+  }
+
+  /** The live status, or null when no workflow runs for this identity. */
+  async status(identityId: string): Promise<IdentityStatus | null> {
+    try {
+      return await this.client.workflow.getHandle(identityWorkflowId(identityId)).query(identityStatus);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+}

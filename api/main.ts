@@ -1,0 +1,59 @@
+/**
+ * API entry point. `npm run api` runs only the API (scale-out); `npm start` runs it in-process
+ * with a worker and the embedded services.
+ */
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { createDatabase } from '../db/client';
+import { loadConfig, required, type Config } from '../lib/config';
+import { createLogger, type Logger } from '../lib/logger';
+import { ensureSearchAttributes } from '../lib/search-attributes';
+import { createApp } from './app';
+import { registerEnvironmentApiKeys } from './auth';
+import { IdentityWorkflows } from './identity-workflows';
+
+export interface RunningApi {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
+  const db = createDatabase(required(config.databaseUrl, 'DATABASE_URL'));
+  const connection = await Connection.connect({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS') });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  await registerEnvironmentApiKeys(db, config.environmentApiKeys);
+  const app = createApp({
+    db,
+    identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue),
+    logger,
+    bodyLimit: config.api.bodyLimit,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  return {
+    url: `http://${config.api.host}:${config.api.port}`,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  startApi(config, logger).then(
+    (api) => {
+      logger.info({ url: api.url }, 'API listening');
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void api.stop());
+    },
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'API failed to start');
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Worker entry point. `npm run worker` runs only a worker (scale-out: run N of these);
+ * `npm start` runs one in-process with the API.
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { loadConfig, required, type Config } from './lib/config';
+import { createLogger, type Logger } from './lib/logger';
+
+export interface PacerWorkerDependencies {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A prebuilt workflow bundle (tests bundle once); otherwise the worker bundles `workflows/`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createPacerWorker(deps: PacerWorkerDependencies): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+  });
+}
+
+/**
+ * Called once per process before any worker exists: the process owns SIGINT/SIGTERM (so it can stop
+ * the API before the worker), and the SDK logs through pino. SDK info lines (webpack stats) are
+ * demoted to debug.
+ */
+export function installTemporalRuntime(logger: Logger): void {
+  const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'debug',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  const sdkLogger = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => sdkLogger[pinoLevel[level]](meta ?? {}, message)),
+  });
+}
+
+/** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */
+export async function runWorker(config: Config, logger: Logger, signal: AbortSignal): Promise<void> {
+  const connection = await NativeConnection.connect({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS') });
+  try {
+    const worker = await createPacerWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    });
+    signal.addEventListener('abort', () => worker.shutdown(), { once: true });
+    logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  installTemporalRuntime(logger);
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  runWorker(config, logger, stop.signal).catch((error: unknown) => {
+    logger.fatal({ err: error }, 'worker failed');
+    process.exitCode = 1;
+  });
+}
