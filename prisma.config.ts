@@ -14,7 +14,7 @@ export default defineConfig({
   engine: 'js',
   schema: path.join('prisma', 'schema.prisma'),
   migrations: { path: path.join('prisma', 'migrations') },
-  async adapter() {
-    return new PrismaPg(createMigrationSafePool(databaseUrl));
+  adapter() {
+    return Promise.resolve(new PrismaPg(createMigrationSafePool(databaseUrl)));
   },
 });

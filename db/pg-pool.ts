@@ -28,7 +28,7 @@ function wrapQuery(target: { query: QueryFn }): void {
 export function createMigrationSafePool(connectionString: string): pg.Pool {
   // The Prisma CLI never closes the pool; let the process exit as soon as it is idle.
   const pool = new pg.Pool({ connectionString, allowExitOnIdle: true });
-  wrapQuery(pool as unknown as { query: QueryFn });
+  wrapQuery(pool);
   // Wrap every client the pool creates, whichever connect() form (promise or callback) is used.
   pool.on('connect', (client) => wrapQuery(client as unknown as { query: QueryFn }));
   return pool;

@@ -158,7 +158,7 @@ const MAX_MEMO_DAYS = 20_000;
 
 function offsetAtDayBoundary(zone: IANAZone, dayNumber: number): number {
   let offsets = dayBoundaryOffsets.get(zone.name);
-  if (!offsets) dayBoundaryOffsets.set(zone.name, (offsets = new Map()));
+  if (!offsets) dayBoundaryOffsets.set(zone.name, (offsets = new Map<number, number>()));
   let offset = offsets.get(dayNumber);
   if (offset === undefined) {
     if (offsets.size >= MAX_MEMO_DAYS) offsets.clear();

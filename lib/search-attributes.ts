@@ -4,18 +4,23 @@ import { temporal } from '@temporalio/proto';
 /** Custom Keyword search attributes the workflows set (ids only: no customer data). */
 export const PACER_SEARCH_ATTRIBUTES = ['PacerIdentityId', 'PacerWorkspaceId'] as const;
 
+const GRPC_ALREADY_EXISTS = 6;
+
 /**
- * Registers the search attributes in the namespace when missing, so a fresh dev server or a
- * self-hosted cluster needs no manual step. (Temporal Cloud registers them through its own API.)
+ * Registers the search attributes in the namespace, so a fresh dev server, a self-hosted cluster
+ * and the time-skipping test server need no manual step (Temporal Cloud registers them through its
+ * own API). One at a time, because the test server refuses a whole batch if one already exists and
+ * does not implement ListSearchAttributes.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = PACER_SEARCH_ATTRIBUTES.filter((name) => !(name in existing.customAttributes));
-  if (missing.length === 0) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
-    ),
-  });
+  for (const name of PACER_SEARCH_ATTRIBUTES) {
+    try {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: { [name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      });
+    } catch (error) {
+      if ((error as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw error;
+    }
+  }
 }

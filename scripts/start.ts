@@ -37,7 +37,7 @@ async function start(config: Config, logger: Logger, stops: Stop[]): Promise<voi
       dataDir: path.join(dataDir, 'postgres', 'cluster'),
       port: config.embeddedPostgresPort,
     });
-    stops.push(postgres.stop);
+    stops.push(() => postgres.stop());
     databaseUrl = postgres.url;
     lines.push(`PostgreSQL   embedded, 127.0.0.1:${config.embeddedPostgresPort} (data in ${dataDir}/postgres)`);
   } else {
@@ -53,7 +53,7 @@ async function start(config: Config, logger: Logger, stops: Stop[]): Promise<voi
       dbFile: path.join(dataDir, 'temporal.sqlite'),
       namespace: config.temporal.namespace,
     });
-    stops.push(temporal.stop);
+    stops.push(() => temporal.stop());
     temporalAddress = temporal.address;
     lines.push(`Temporal     dev server ${temporal.address}`, `Temporal UI  ${temporal.uiUrl}`);
   } else {
@@ -82,7 +82,7 @@ async function start(config: Config, logger: Logger, stops: Stop[]): Promise<voi
     await workerDone;
   });
   const api = await startApi(running, logger);
-  stops.push(api.stop);
+  stops.push(() => api.stop());
   lines.unshift(`API          ${api.url}`);
 
   console.log(`\nPacer is running.\n  ${lines.join('\n  ')}\nPress Ctrl-C to stop.\n`);

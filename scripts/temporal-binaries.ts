@@ -16,7 +16,6 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 
@@ -194,7 +193,7 @@ function downloadInfoUrl(download: BinarySpec['download']): string {
     platform: downloadPlatform(),
     ...(download.format ? { format: download.format } : {}),
   });
-  return `https://temporal.download/${download.artifact}/${download.version}?${query}`;
+  return `https://temporal.download/${download.artifact}/${download.version}?${query.toString()}`;
 }
 
 /** Platform names as temporal.download spells them. */
@@ -240,7 +239,7 @@ async function fetchDownloadInfo(url: string): Promise<DownloadInfo> {
 async function downloadFile(url: string, file: string): Promise<void> {
   const response = await fetch(url, { signal: AbortSignal.timeout(ARCHIVE_DOWNLOAD_TIMEOUT_MS) });
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} from ${url}`);
-  await pipeline(Readable.fromWeb(response.body as NodeReadableStream), createWriteStream(file));
+  await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
 }
 
 async function buildTemporalCli(cachedExecutable: string, env: NodeJS.ProcessEnv): Promise<void> {

