@@ -2,16 +2,20 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Database } from '../db/client';
 import type { Logger } from '../lib/logger';
+import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { identityRoutes } from './identities';
 import type { IdentityWorkflows } from './identity-workflows';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
+import { workspaceRoutes } from './workspace';
 
 export interface ApiDependencies {
   db: Database;
   identityWorkflows: IdentityWorkflows;
   logger: Logger;
   bodyLimit: string;
+  /** Enables /admin when set. */
+  operatorApiKey?: string;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -24,7 +28,9 @@ export function createApp(deps: ApiDependencies): Express {
   });
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use('/admin', adminRoutes(deps.db, deps.operatorApiKey));
   app.use(authenticate(deps.db));
+  app.use(workspaceRoutes(deps.db));
   app.use(identityRoutes(deps.db, deps.identityWorkflows));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

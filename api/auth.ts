@@ -48,12 +48,17 @@ export function callerOf(request: Request): Caller {
   return caller;
 }
 
+/** The key of `Authorization: Bearer <key>`, if the header has that shape. */
+export function bearerToken(request: Request): string | undefined {
+  return /^Bearer ([^\s]+)$/.exec(request.headers.authorization ?? '')?.[1];
+}
+
 /** `Authorization: Bearer <key>` → the caller's workspace; a revoked or unknown key is refused at once. */
 export function authenticate(db: Database): RequestHandler {
   return async (request, response, next) => {
-    const match = /^Bearer ([^\s]+)$/.exec(request.headers.authorization ?? '');
-    if (!match?.[1]) throw new UnauthorizedError('Send an API key as "Authorization: Bearer <key>"');
-    const apiKey = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(match[1]) } });
+    const key = bearerToken(request);
+    if (!key) throw new UnauthorizedError('Send an API key as "Authorization: Bearer <key>"');
+    const apiKey = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(key) } });
     if (!apiKey || apiKey.revokedAt) throw new UnauthorizedError('The API key is unknown or revoked');
     const now = new Date();
     if (!apiKey.lastUsedAt || now.getTime() - apiKey.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {

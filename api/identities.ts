@@ -7,6 +7,7 @@ import { NotFoundError, ServiceUnavailableError } from '../lib/errors';
 import type { IdentityStatus } from '../workflows/identity';
 import { callerOf, type Caller } from './auth';
 import type { IdentityWorkflows } from './identity-workflows';
+import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 import { createIdentitySchema, workingHoursSchema } from './schemas';
 
@@ -119,6 +120,18 @@ export function identityRoutes(db: Database, workflows: IdentityWorkflows): Rout
       return created;
     });
     response.status(201).location(`/identities/${identity.id}`).json(identityView(identity));
+  });
+
+  router.get('/identities', async (request, response) => {
+    const caller = callerOf(request);
+    const { limit, cursor } = parseInput(paginationSchema, request.query);
+    const rows = await db.identity.findMany({
+      where: { workspaceId: caller.workspaceId, ...afterCursor(cursor) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit + 1,
+    });
+    const { items, nextCursor } = page(rows, limit);
+    response.json({ items: items.map(identityView), nextCursor });
   });
 
   router.get('/identities/:id', async (request, response) => {

@@ -28,6 +28,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue),
     logger,
     bodyLimit: config.api.bodyLimit,
+    operatorApiKey: config.operatorApiKey,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

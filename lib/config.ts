@@ -15,6 +15,7 @@ const environmentSchema = z.object({
   API_PORT: port.default(3000),
   API_BODY_LIMIT: z.string().default('100kb'),
   API_KEYS: optionalString,
+  OPERATOR_API_KEY: optionalString,
   DATABASE_URL: optionalString,
   EMBEDDED_POSTGRES_PORT: port.default(5433),
   TEMPORAL_ADDRESS: optionalString,
@@ -31,6 +32,8 @@ export interface Config {
   api: { host: string; port: number; bodyLimit: string };
   /** Clear API keys from the environment, mapped to the default workspace at start-up. */
   environmentApiKeys: string[];
+  /** Guards /admin (workspaces and their API keys); /admin answers 503 when unset. */
+  operatorApiKey: string | undefined;
   /** Unset means "run an embedded PostgreSQL" (npm start only). */
   databaseUrl: string | undefined;
   embeddedPostgresPort: number;
@@ -65,6 +68,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       .split(',')
       .map((key) => key.trim())
       .filter((key) => key !== ''),
+    operatorApiKey: env.OPERATOR_API_KEY,
     databaseUrl: env.DATABASE_URL,
     embeddedPostgresPort: env.EMBEDDED_POSTGRES_PORT,
     temporal: {

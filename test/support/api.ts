@@ -14,6 +14,8 @@ import { workflowBundle } from './temporal';
 
 export interface ApiHarness {
   app: Express;
+  /** Every line the app logged (at trace level), to prove secrets never reach logs. */
+  logLines: string[];
   db: Database;
   client: Client;
   /** Builds another app on the same database whose Temporal calls go to `namespace`. */
@@ -25,7 +27,7 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(): Promise<ApiHarness> {
+export async function startApiHarness(options: { operatorApiKey?: string } = {}): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -40,12 +42,20 @@ export async function startApiHarness(): Promise<ApiHarness> {
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
-  const logger = createLogger('silent');
+  const logLines: string[] = [];
+  const logger = createLogger('trace', { write: (line: string) => logLines.push(line) });
   const appFor = (workflowClient: Client) =>
-    createApp({ db, identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue), logger, bodyLimit: '100kb' });
+    createApp({
+      db,
+      identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue),
+      logger,
+      bodyLimit: '100kb',
+      operatorApiKey: options.operatorApiKey,
+    });
 
   return {
     app: appFor(client),
+    logLines,
     db,
     client,
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
