@@ -3,6 +3,8 @@
  * `npm start` runs one in-process with the API.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type PacerActivities } from './activities';
+import { createDatabase } from './db/client';
 import { loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 
@@ -10,6 +12,7 @@ export interface PacerWorkerDependencies {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  activities: PacerActivities;
   /** A prebuilt workflow bundle (tests bundle once); otherwise the worker bundles `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -19,6 +22,7 @@ export function createPacerWorker(deps: PacerWorkerDependencies): Promise<Worker
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
+    activities: deps.activities,
     ...(deps.workflowBundle
       ? { workflowBundle: deps.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
@@ -47,18 +51,21 @@ export function installTemporalRuntime(logger: Logger): void {
 
 /** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */
 export async function runWorker(config: Config, logger: Logger, signal: AbortSignal): Promise<void> {
+  const db = createDatabase(required(config.databaseUrl, 'DATABASE_URL'));
   const connection = await NativeConnection.connect({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS') });
   try {
     const worker = await createPacerWorker({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      activities: createActivities({ db }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });
     logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
     await worker.run();
   } finally {
     await connection.close();
+    await db.$disconnect();
   }
 }
 

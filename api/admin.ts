@@ -15,17 +15,17 @@ const workspaceFields = {
   linkedinScrapingPoolPerDay: z.number().int().min(0).max(100_000),
 };
 
-const createWorkspaceSchema = z.strictObject({
+export const createWorkspaceSchema = z.strictObject({
   slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2–63 lowercase letters, digits or dashes'),
   name: workspaceFields.name,
   linkedinScrapingPoolPerDay: workspaceFields.linkedinScrapingPoolPerDay.default(0),
 });
 
-const updateWorkspaceSchema = z
+export const updateWorkspaceSchema = z
   .strictObject({ name: workspaceFields.name.optional(), linkedinScrapingPoolPerDay: workspaceFields.linkedinScrapingPoolPerDay.optional() })
   .refine((change) => Object.keys(change).length > 0, 'name at least one field to change');
 
-const createApiKeySchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const createApiKeySchema = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
 export function workspaceView(workspace: Workspace) {
   return {
@@ -62,7 +62,7 @@ function requireOperator(operatorApiKey: string | undefined): RequestHandler {
 /** Workspaces and their API keys, for operators (support staff), not for workspace callers. */
 export function adminRoutes(db: Database, operatorApiKey: string | undefined): Router {
   const router = Router();
-  router.use(requireOperator(operatorApiKey));
+  router.use('/admin', requireOperator(operatorApiKey));
 
   async function findWorkspace(id: string): Promise<Workspace> {
     const workspace = UUID.test(id) ? await db.workspace.findUnique({ where: { id } }) : null;
@@ -70,7 +70,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
     return workspace;
   }
 
-  router.post('/workspaces', async (request, response) => {
+  router.post('/admin/workspaces', async (request, response) => {
     const input = parseInput(createWorkspaceSchema, request.body);
     if (await db.workspace.findUnique({ where: { slug: input.slug } })) {
       throw new ConflictError(`A workspace with slug "${input.slug}" already exists`);
@@ -79,7 +79,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
     response.status(201).location(`/admin/workspaces/${workspace.id}`).json(workspaceView(workspace));
   });
 
-  router.get('/workspaces', async (request, response) => {
+  router.get('/admin/workspaces', async (request, response) => {
     const { limit, cursor } = parseInput(paginationSchema, request.query);
     const rows = await db.workspace.findMany({
       where: afterCursor(cursor),
@@ -90,7 +90,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
     response.json({ items: items.map(workspaceView), nextCursor });
   });
 
-  router.patch('/workspaces/:id', async (request, response) => {
+  router.patch('/admin/workspaces/:id', async (request, response) => {
     const existing = await findWorkspace(request.params.id);
     const change = parseInput(updateWorkspaceSchema, request.body);
     const workspace = await db.$transaction(async (tx) => {
@@ -110,7 +110,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
     response.json(workspaceView(workspace));
   });
 
-  router.post('/workspaces/:id/api-keys', async (request, response) => {
+  router.post('/admin/workspaces/:id/api-keys', async (request, response) => {
     const workspace = await findWorkspace(request.params.id);
     const { name } = parseInput(createApiKeySchema, request.body);
     const key = generateApiKey();
@@ -124,14 +124,14 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
     response.status(201).json({ ...apiKeyView(apiKey), key });
   });
 
-  router.get('/workspaces/:id/api-keys', async (request, response) => {
+  router.get('/admin/workspaces/:id/api-keys', async (request, response) => {
     const workspace = await findWorkspace(request.params.id);
     const keys = await db.apiKey.findMany({ where: { workspaceId: workspace.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     response.json({ items: keys.map(apiKeyView) });
   });
 
   /** Revocation takes effect on the next request; revoking twice is harmless. */
-  router.delete('/workspaces/:id/api-keys/:keyId', async (request, response) => {
+  router.delete('/admin/workspaces/:id/api-keys/:keyId', async (request, response) => {
     const workspace = await findWorkspace(request.params.id);
     const apiKey = UUID.test(request.params.keyId)
       ? await db.apiKey.findFirst({ where: { id: request.params.keyId, workspaceId: workspace.id } })

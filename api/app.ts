@@ -5,7 +5,10 @@ import type { Logger } from '../lib/logger';
 import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { identityRoutes } from './identities';
+import { IdentityService } from './identity-service';
+import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
+import { openApiRoutes } from './openapi';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
 
@@ -26,12 +29,15 @@ export function createApp(deps: ApiDependencies): Express {
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  app.use(openApiRoutes());
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
-  app.use('/admin', adminRoutes(deps.db, deps.operatorApiKey));
+  app.use(adminRoutes(deps.db, deps.operatorApiKey));
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  app.use(identityRoutes(deps.db, deps.identityWorkflows));
+  const identities = new IdentityService(deps.db, deps.identityWorkflows);
+  app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
+  app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -3,6 +3,7 @@ import {
   IDENTITY_ID_SEARCH_ATTRIBUTE,
   WORKSPACE_ID_SEARCH_ATTRIBUTE,
   identityConfigChanged,
+  identityDeleted,
   identityStatus,
   identityWorkflow,
   identityWorkflowId,
@@ -48,6 +49,15 @@ export class IdentityWorkflows {
         { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
       ],
     });
+  }
+
+  /** Ends the identity's workflow; its history stays in Temporal. An already-ended workflow is fine. */
+  async deleted(identityId: string): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityDeleted);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   /** The live status, or null when no workflow runs for this identity. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNATURE_MAX_LENGTH } from '../domain/signature';
 import { WEEKDAYS, isValidTimeZone, parseClockTime, workingHoursProblems } from '../domain/working-hours';
 
 /** The canonical IANA spelling ("europe/paris" → "Europe/Paris"); stored and shown that way. */
@@ -48,10 +49,70 @@ const contactDetailsShape = {
     .optional(),
 };
 
+const salesNavigatorEnabled = z.boolean();
+
 export const createIdentitySchema = z.strictObject({
   ...contactDetailsShape,
+  salesNavigatorEnabled: salesNavigatorEnabled.optional(),
   workingHours: workingHoursSchema,
 });
 
-export type CreateIdentityInput = z.infer<typeof createIdentitySchema>;
+const linkedinProfileUrl = httpUrl.refine(
+  (url) => /^https?:\/\/([a-z]{2,3}\.|www\.)?linkedin\.com\/in\/[^/?#]+\/?([?#].*)?$/i.test(url),
+  'must be a LinkedIn profile URL (https://www.linkedin.com/in/...)',
+);
+
+/** A profile as a connected LinkedIn account reports it; every field stays editable afterwards. */
+export const createIdentityFromLinkedinSchema = z.strictObject({
+  profile: z.strictObject({
+    profileUrl: linkedinProfileUrl,
+    firstName: contactDetailsShape.firstName,
+    lastName: contactDetailsShape.lastName,
+    headline: z.string().trim().max(300).optional(),
+    jobTitle: contactDetailsShape.jobTitle,
+    pictureUrl: contactDetailsShape.profilePictureUrl,
+    salesNavigatorEnabled: salesNavigatorEnabled.optional(),
+  }),
+  workingHours: workingHoursSchema,
+  email: contactDetailsShape.email,
+});
+
+export const updateIdentitySchema = z
+  .strictObject({
+    firstName: contactDetailsShape.firstName.optional(),
+    lastName: contactDetailsShape.lastName.optional(),
+    profilePictureUrl: contactDetailsShape.profilePictureUrl,
+    jobTitle: contactDetailsShape.jobTitle,
+    linkedinUrl: contactDetailsShape.linkedinUrl,
+    email: contactDetailsShape.email,
+    scheduleMeetingUrl: contactDetailsShape.scheduleMeetingUrl,
+    phoneNumber: contactDetailsShape.phoneNumber,
+    salesNavigatorEnabled: salesNavigatorEnabled.optional(),
+  })
+  .refine((change) => Object.keys(change).length > 0, 'send at least one field to change');
+
+const dailyCount = z.number().int('must be a whole number').min(0, 'must not be negative');
+
+/** Shape only; the LinkedIn rules (ceilings, Sales Navigator, warnings) are domain/linkedin-limits. */
+export const linkedinRateLimitsSchema = z.strictObject({
+  dailyConnectionRequests: dailyCount,
+  dailyMessages: dailyCount,
+  dailyScrapings: dailyCount.default(0),
+  raisedUntil: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant, e.g. 2026-12-31T18:00:00Z' }).nullable().default(null),
+});
+
+export const WITHDRAWAL_THRESHOLD_DAYS = { min: 1, max: 180 } as const;
+
+export const withdrawalsSchema = z.strictObject({
+  autoWithdraw: z.boolean(),
+  thresholdDays: z.number().int().min(WITHDRAWAL_THRESHOLD_DAYS.min).max(WITHDRAWAL_THRESHOLD_DAYS.max),
+});
+
+export const likingsOptOutSchema = z.strictObject({ optOut: z.boolean() });
+
+export const signatureSchema = z.strictObject({
+  mode: z.enum(['rich-text', 'html']),
+  html: z.string().max(SIGNATURE_MAX_LENGTH),
+});
+
 export type WorkingHoursInput = z.infer<typeof workingHoursSchema>;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
+import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
@@ -39,6 +40,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
+    activities: createActivities({ db }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

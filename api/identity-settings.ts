@@ -1,0 +1,133 @@
+import { Router } from 'express';
+import type { Database } from '../db/client';
+import { evaluateLinkedinLimits } from '../domain/linkedin-limits';
+import { sanitizeSignature } from '../domain/signature';
+import { ServiceUnavailableError, ValidationError } from '../lib/errors';
+import { callerOf } from './auth';
+import { expectedVersion, linkedinLimitsOf, workingHoursOf, type IdentityService } from './identity-service';
+import type { IdentityWorkflows } from './identity-workflows';
+import { identityView, statusView } from './identity-views';
+import { parseInput } from './problem';
+import { likingsOptOutSchema, linkedinRateLimitsSchema, signatureSchema, withdrawalsSchema, workingHoursSchema } from './schemas';
+
+/** The identity's settings, one resource each (PUT replaces it whole), and its live status. */
+export function identitySettingsRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows): Router {
+  const router = Router();
+
+  router.put('/identities/:id/working-hours', async (request, response) => {
+    const caller = callerOf(request);
+    const existing = await identities.findOwned(caller, request.params.id);
+    const workingHours = parseInput(workingHoursSchema, request.body);
+    const updated = await identities.change({
+      caller,
+      existing,
+      action: 'identity.working-hours.updated',
+      data: { timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end },
+      before: workingHoursOf(existing),
+      after: workingHours,
+      tellsWorkflow: true,
+      ifVersion: expectedVersion(request),
+    });
+    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+  });
+
+  router.put('/identities/:id/linkedin/rate-limits', async (request, response) => {
+    const caller = callerOf(request);
+    const existing = await identities.findOwned(caller, request.params.id);
+    const limits = parseInput(linkedinRateLimitsSchema, request.body);
+    const workspace = await db.workspace.findUniqueOrThrow({ where: { id: caller.workspaceId } });
+    const evaluation = evaluateLinkedinLimits(limits, {
+      salesNavigatorEnabled: existing.salesNavigatorEnabled,
+      workspaceScrapingPool: workspace.linkedinScrapingPoolPerDay,
+      now: Date.now(),
+    });
+    if (evaluation.problems.length > 0) throw new ValidationError(evaluation.problems);
+    const updated = await identities.change({
+      caller,
+      existing,
+      action: 'identity.linkedin-limits.updated',
+      data: {
+        dailyConnectionRequests: limits.dailyConnectionRequests,
+        dailyMessages: limits.dailyMessages,
+        dailyScrapings: limits.dailyScrapings,
+        linkedinLimitsRaisedUntil: limits.raisedUntil === null ? null : new Date(limits.raisedUntil),
+      },
+      before: linkedinLimitsOf(existing),
+      after: limits,
+      tellsWorkflow: true,
+      ifVersion: expectedVersion(request),
+    });
+    response.set('ETag', `"${updated.version}"`).json({
+      ...identityView(updated),
+      totalDailyScrapingCapacity: evaluation.totalDailyScrapingCapacity,
+      warnings: evaluation.warnings,
+    });
+  });
+
+  router.put('/identities/:id/linkedin/withdrawals', async (request, response) => {
+    const caller = callerOf(request);
+    const existing = await identities.findOwned(caller, request.params.id);
+    const withdrawals = parseInput(withdrawalsSchema, request.body);
+    const updated = await identities.change({
+      caller,
+      existing,
+      action: 'identity.withdrawals.updated',
+      data: { autoWithdrawEnabled: withdrawals.autoWithdraw, autoWithdrawAfterDays: withdrawals.thresholdDays },
+      before: { autoWithdraw: existing.autoWithdrawEnabled, thresholdDays: existing.autoWithdrawAfterDays },
+      after: withdrawals,
+      tellsWorkflow: true,
+      ifVersion: expectedVersion(request),
+    });
+    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+  });
+
+  router.put('/identities/:id/likings-opt-out', async (request, response) => {
+    const caller = callerOf(request);
+    const existing = await identities.findOwned(caller, request.params.id);
+    const { optOut } = parseInput(likingsOptOutSchema, request.body);
+    const updated = await identities.change({
+      caller,
+      existing,
+      action: 'identity.likings-opt-out.updated',
+      data: { likingsOptOut: optOut },
+      before: { optOut: existing.likingsOptOut },
+      after: { optOut },
+      tellsWorkflow: true,
+      ifVersion: expectedVersion(request),
+    });
+    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+  });
+
+  router.put('/identities/:id/signature', async (request, response) => {
+    const caller = callerOf(request);
+    const existing = await identities.findOwned(caller, request.params.id);
+    const signature = parseInput(signatureSchema, request.body);
+    const html = sanitizeSignature(signature.mode, signature.html);
+    const updated = await identities.change({
+      caller,
+      existing,
+      action: 'identity.signature.updated',
+      data: { signatureMode: signature.mode, signatureHtml: html },
+      before: { mode: existing.signatureMode, html: existing.signatureHtml },
+      after: { mode: signature.mode, html },
+      tellsWorkflow: false,
+      ifVersion: expectedVersion(request),
+    });
+    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+  });
+
+  router.get('/identities/:id/status', async (request, response) => {
+    const caller = callerOf(request);
+    const identity = await identities.findOwned(caller, request.params.id);
+    const [status, workspace] = await Promise.all([
+      workflows.status(identity.id).catch((error: unknown) => {
+        throw new ServiceUnavailableError(`The identity workflow could not be queried (${(error as Error).message})`);
+      }),
+      db.workspace.findUniqueOrThrow({ where: { id: caller.workspaceId } }),
+    ]);
+    if (!status) throw new ServiceUnavailableError('The identity has no running workflow; change any setting to restart it');
+    response.json(statusView(status, workspace.linkedinScrapingPoolPerDay));
+  });
+
+  return router;
+}

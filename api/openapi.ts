@@ -1,0 +1,179 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from './admin';
+import { paginationSchema } from './pagination';
+import {
+  createIdentityFromLinkedinSchema,
+  createIdentitySchema,
+  likingsOptOutSchema,
+  linkedinRateLimitsSchema,
+  signatureSchema,
+  updateIdentitySchema,
+  withdrawalsSchema,
+  workingHoursSchema,
+} from './schemas';
+
+type Security = 'apiKey' | 'operator' | 'none';
+
+interface Operation {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express syntax (`:id`); converted to OpenAPI (`{id}`). */
+  path: string;
+  summary: string;
+  tag: string;
+  security: Security;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  /** Success status and its description; error statuses are added from the path and body. */
+  success: [number, string];
+  ifMatch?: boolean;
+  /** Content type of the success body (JSON unless said). */
+  produces?: string;
+}
+
+/** Every route the API serves. A test checks that this list and the Express routes are the same. */
+export const OPERATIONS: Operation[] = [
+  { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'System', security: 'none', success: [200, 'The API is up'] },
+  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'System', security: 'none', success: [200, 'OpenAPI 3.1'] },
+  { method: 'get', path: '/docs', summary: 'This document as a page', tag: 'System', security: 'none', produces: 'text/html', success: [200, 'HTML'] },
+  { method: 'get', path: '/workspace', summary: "The caller's workspace", tag: 'Workspace', security: 'apiKey', success: [200, 'The workspace'] },
+  { method: 'post', path: '/identities', summary: 'Create an identity by hand', tag: 'Identities', security: 'apiKey', body: createIdentitySchema, success: [201, 'Created; its workflow runs'] },
+  { method: 'post', path: '/identities/from-linkedin', summary: 'Create an identity from a LinkedIn profile', tag: 'Identities', security: 'apiKey', body: createIdentityFromLinkedinSchema, success: [201, 'Created; contact details filled from the profile'] },
+  { method: 'get', path: '/identities', summary: "List the workspace's identities", tag: 'Identities', security: 'apiKey', query: paginationSchema, success: [200, 'A page of identities and the next cursor'] },
+  { method: 'get', path: '/identities/:id', summary: 'An identity with its live workflow status', tag: 'Identities', security: 'apiKey', success: [200, 'The identity; ETag is its version'] },
+  { method: 'patch', path: '/identities/:id', summary: 'Edit contact details', tag: 'Identities', security: 'apiKey', body: updateIdentitySchema, ifMatch: true, success: [200, 'The updated identity'] },
+  { method: 'delete', path: '/identities/:id', summary: 'Delete an identity (stops its workflow, keeps history)', tag: 'Identities', security: 'apiKey', ifMatch: true, success: [204, 'Deleted'] },
+  { method: 'put', path: '/identities/:id/working-hours', summary: 'Replace working hours', tag: 'Identity settings', security: 'apiKey', body: workingHoursSchema, ifMatch: true, success: [200, 'Stored; the workflow re-plans at once'] },
+  { method: 'put', path: '/identities/:id/linkedin/rate-limits', summary: 'Replace LinkedIn daily limits', tag: 'Identity settings', security: 'apiKey', body: linkedinRateLimitsSchema, ifMatch: true, success: [200, 'Stored, with warnings for values above recommended and the total scraping capacity'] },
+  { method: 'put', path: '/identities/:id/linkedin/withdrawals', summary: 'Replace automatic withdrawal settings', tag: 'Identity settings', security: 'apiKey', body: withdrawalsSchema, ifMatch: true, success: [200, 'Stored'] },
+  { method: 'put', path: '/identities/:id/likings-opt-out', summary: 'Opt out of automatic likes', tag: 'Identity settings', security: 'apiKey', body: likingsOptOutSchema, ifMatch: true, success: [200, 'Stored'] },
+  { method: 'put', path: '/identities/:id/signature', summary: 'Replace the email signature (sanitised)', tag: 'Identity settings', security: 'apiKey', body: signatureSchema, ifMatch: true, success: [200, 'Stored; the returned HTML is the sanitised one'] },
+  { method: 'get', path: '/identities/:id/status', summary: 'Live status from the workflow', tag: 'Identity settings', security: 'apiKey', success: [200, "Window, today's budgets, likes, withdrawals"] },
+  { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
+  { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
+  { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },
+  { method: 'post', path: '/admin/workspaces/:id/api-keys', summary: 'Create an API key (shown once)', tag: 'Operator', security: 'operator', body: createApiKeySchema, success: [201, 'The key, shown this once'] },
+  { method: 'get', path: '/admin/workspaces/:id/api-keys', summary: "List a workspace's API keys (never the keys)", tag: 'Operator', security: 'operator', success: [200, 'Keys: name, created, last used, revoked'] },
+  { method: 'delete', path: '/admin/workspaces/:id/api-keys/:keyId', summary: 'Revoke an API key', tag: 'Operator', security: 'operator', success: [204, 'Revoked (idempotent)'] },
+];
+
+const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+function problem(description: string) {
+  return { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+}
+
+/** Request shapes as callers send them (before defaults and transforms). */
+function jsonSchemaOf(schema: z.ZodType) {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
+
+function openApiPath(path: string): string {
+  return path.replace(/:(\w+)/g, '{$1}');
+}
+
+function operationObject(operation: Operation) {
+  const pathParameters = [...operation.path.matchAll(/:(\w+)/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+  const queryParameters = Object.entries(operation.query?.shape ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema: jsonSchemaOf(schema as z.ZodType),
+  }));
+  const headerParameters = operation.ifMatch
+    ? [{ name: 'If-Match', in: 'header', required: false, description: 'The ETag of the identity: refuse with 409 if it changed meanwhile', schema: { type: 'string' } }]
+    : [];
+  const [status, description] = operation.success;
+  const responses: Record<string, unknown> = {
+    [status]:
+      status === 204
+        ? { description }
+        : { description, content: { [operation.produces ?? 'application/json']: { schema: { type: operation.produces ? 'string' : 'object' } } } },
+  };
+  if (operation.security !== 'none') responses['401'] = problem('Missing, unknown or revoked key');
+  if (operation.path.includes(':')) responses['404'] = problem('Unknown id, or one of another workspace');
+  if (operation.body || operation.query) responses['422'] = problem('Invalid input; `errors` names each field');
+  if (operation.body) {
+    responses['400'] = problem('Malformed JSON');
+    responses['413'] = problem('Body too large');
+    responses['415'] = problem('Body is not application/json');
+  }
+  if (operation.ifMatch || operation.method === 'post') responses['409'] = problem('Conflict');
+  if (operation.path.startsWith('/identities') || operation.security === 'operator') responses['503'] = problem('Temporal unreachable (nothing changed), or operator routes disabled');
+  return {
+    summary: operation.summary,
+    tags: [operation.tag],
+    operationId: `${operation.method}${operation.path.replace(/[/:-](\w)/g, (_match, letter: string) => letter.toUpperCase())}`,
+    security: operation.security === 'none' ? [] : [{ [operation.security]: [] }],
+    parameters: [...pathParameters, ...queryParameters, ...headerParameters],
+    ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(operation.body) } } } } : {}),
+    responses,
+  };
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of OPERATIONS) {
+    (paths[openApiPath(operation.path)] ??= {})[operation.method] = operationObject(operation);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Pacer API',
+      version: '0.1.0',
+      description: 'Configure sales-outreach identities; durable Temporal workflows pace them. Errors are RFC 9457 problem+json.',
+    },
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key' },
+        operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_API_KEY' },
+      },
+      schemas: { Problem: problemSchema },
+    },
+    paths,
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+}
+
+/** A readable page rendered on the server from the same document: no script, no CDN. */
+function docsPage(document: ReturnType<typeof openApiDocument>): string {
+  const sections = OPERATIONS.map((operation) => {
+    const body = operation.body ? `<details><summary>Request body</summary><pre>${escapeHtml(JSON.stringify(jsonSchemaOf(operation.body), null, 2))}</pre></details>` : '';
+    return `<section><h3><code>${operation.method.toUpperCase()} ${escapeHtml(operation.path)}</code></h3><p>${escapeHtml(operation.summary)} <small>(${operation.tag}; ${operation.security === 'none' ? 'no key' : `${operation.security} key`})</small></p>${body}</section>`;
+  }).join('\n');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f5f5f5;padding:.5rem;overflow:auto}section{border-top:1px solid #ddd}</style></head>
+<body><h1>${escapeHtml(document.info.title)} ${escapeHtml(document.info.version)}</h1><p>${escapeHtml(document.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>
+${sections}</body></html>`;
+}
+
+export function openApiRoutes(): Router {
+  const router = Router();
+  const document = openApiDocument();
+  const page = docsPage(document);
+  router.get('/openapi.json', (_request, response) => {
+    response.json(document);
+  });
+  router.get('/docs', (_request, response) => {
+    response.type('html').send(page);
+  });
+  return router;
+}
