@@ -79,7 +79,7 @@ function problem(description: string) {
 
 /** Request shapes as callers send them (before defaults and transforms). */
 function jsonSchemaOf(schema: z.ZodType) {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  const { $schema, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   return rest;
 }
 
