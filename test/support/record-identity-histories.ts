@@ -1,0 +1,94 @@
+/**
+ * Records the histories that test/workflows/identity.replay.test.ts replays:
+ *   npx tsx test/support/record-identity-histories.ts
+ * Re-record only for a deliberate, replay-safe change (patched()) — the point of the fixtures is
+ * that histories written by the version that already runs in production still replay.
+ *
+ * Scenario (time-skipping, real PostgreSQL, real API): created on a Friday evening, working hours
+ * changed mid-sleep, LinkedIn limits raised until the next morning (fall-back activity runs),
+ * the next window opens (continue-as-new), then the identity is deleted.
+ */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { DateTime } from 'luxon';
+import request from 'supertest';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { generateApiKey, hashApiKey } from '../../api/auth';
+import { IdentityWorkflows } from '../../api/identity-workflows';
+import { createDatabase } from '../../db/client';
+import { startEmbeddedPostgres } from '../../db/embedded-postgres';
+import { applyMigrations } from '../../db/migrate';
+import { createLogger } from '../../lib/logger';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
+import { freePort, startTestServer } from '../../scripts/temporal-binaries';
+import { identityWorkflowId } from '../../workflows/identity';
+import { connectTimeSkippingEnv, workflowBundle } from './temporal';
+
+const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
+const TASK_QUEUE = 'record-identity-histories';
+const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'pacer-record-'));
+  await chmod(root, 0o755);
+  const postgres = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg', 'cluster'), port: await freePort() });
+  const server = await startTestServer();
+  try {
+    await applyMigrations(postgres.url);
+    const db = createDatabase(postgres.url);
+    const env = await connectTimeSkippingEnv(server.address);
+    await ensureSearchAttributes(env.connection, 'default');
+    const apiKey = generateApiKey();
+    await db.workspace.create({ data: { slug: 'record', name: 'record', apiKeys: { create: { name: 'record', keyHash: hashApiKey(apiKey) } } } });
+    const app = createApp({ db, identityWorkflows: new IdentityWorkflows(env.client, TASK_QUEUE), logger: createLogger('silent'), bodyLimit: '100kb' });
+    const auth = { Authorization: `Bearer ${apiKey}` };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db }), workflowBundle: await workflowBundle() });
+
+    await worker.runUntil(async () => {
+      const skipTo = async (instant: DateTime) => env.sleep(instant.toMillis() - (await env.currentTimeMs()));
+      let friday = DateTime.fromMillis(await env.currentTimeMs(), { zone: 'Europe/Paris' }).startOf('day').set({ hour: 18, minute: 30 });
+      while (friday.weekday !== 5 || friday.toMillis() <= (await env.currentTimeMs())) friday = friday.plus({ days: 1 });
+      await skipTo(friday);
+
+      const { body: identity } = await request(app).post('/identities').set(auth).send({ firstName: 'Ada', lastName: 'L', workingHours: hours });
+      await skipTo(friday.plus({ hours: 2 }));
+      await request(app).put(`/identities/${identity.id}/working-hours`).set(auth).send({ ...hours, days: ['SAT', ...hours.days], start: '10:00' });
+      const raisedUntil = friday.plus({ hours: 12 });
+      await request(app).put(`/identities/${identity.id}/linkedin/rate-limits`).set(auth).send({ dailyConnectionRequests: 30, dailyMessages: 100, raisedUntil: raisedUntil.toUTC().toISO() });
+      await skipTo(friday.plus({ days: 1 }).set({ hour: 10, minute: 5 }));
+      await request(app).delete(`/identities/${identity.id}`).set(auth);
+
+      const workflowId = identityWorkflowId(identity.id);
+      await env.client.workflow.getHandle(workflowId).result();
+      // Walk the continue-as-new chain back from the last run (each run names its predecessor).
+      const histories = [];
+      let runId: string | undefined = (await env.client.workflow.getHandle(workflowId).describe()).runId;
+      while (runId) {
+        const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        histories.unshift(history);
+        runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      }
+      for (const [index, history] of histories.entries()) {
+        const file = path.join(FIXTURES, `identity-v1-run${index + 1}.json`);
+        // Proto3 JSON, the format `temporal workflow show --output json` writes and replay reads.
+        await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+        console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);
+      }
+    });
+    await db.$disconnect();
+    await env.teardown();
+  } finally {
+    await server.stop();
+    await postgres.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
