@@ -5,6 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
+import { selectLinkedinGateway } from './integrations/linkedin';
 import { loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 
@@ -58,7 +59,10 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      activities: createActivities({ db }),
+      activities: createActivities({
+        db,
+        linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+      }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });
     logger.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

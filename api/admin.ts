@@ -5,6 +5,7 @@ import type { ApiKey, Workspace } from '@prisma/client';
 import type { Database } from '../db/client';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../lib/errors';
 import { bearerToken, generateApiKey, hashApiKey } from './auth';
+import type { IdentityWorkflows } from './identity-workflows';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 
@@ -60,7 +61,7 @@ function requireOperator(operatorApiKey: string | undefined): RequestHandler {
 }
 
 /** Workspaces and their API keys, for operators (support staff), not for workspace callers. */
-export function adminRoutes(db: Database, operatorApiKey: string | undefined): Router {
+export function adminRoutes(db: Database, operatorApiKey: string | undefined, identityWorkflows: IdentityWorkflows): Router {
   const router = Router();
   router.use('/admin', requireOperator(operatorApiKey));
 
@@ -107,6 +108,11 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined): R
       });
       return updated;
     });
+    if (change.linkedinScrapingPoolPerDay !== undefined && change.linkedinScrapingPoolPerDay !== existing.linkedinScrapingPoolPerDay) {
+      // Each identity's workflow paces scrapes with the pool: tell every one of them.
+      const identities = await db.identity.findMany({ where: { workspaceId: existing.id, deletedAt: null }, select: { id: true } });
+      for (const { id } of identities) await identityWorkflows.workspaceScrapingPoolChanged(id, workspace.linkedinScrapingPoolPerDay);
+    }
     response.json(workspaceView(workspace));
   });
 

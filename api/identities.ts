@@ -63,13 +63,10 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
   router.get('/identities/:id', async (request, response) => {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
-    const [status, workspace] = await Promise.all([
-      workflows.status(identity.id).catch(() => undefined),
-      db.workspace.findUniqueOrThrow({ where: { id: caller.workspaceId } }),
-    ]);
+    const status = await workflows.status(identity.id).catch(() => undefined);
     response.set('ETag', `"${identity.version}"`).json({
       ...identityView(identity),
-      status: status ? statusView(status, workspace.linkedinScrapingPoolPerDay) : null,
+      status: status ? statusView(status) : null,
       ...(status === undefined ? { warnings: ['The live workflow status could not be read from Temporal'] } : {}),
     });
   });

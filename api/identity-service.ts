@@ -38,8 +38,13 @@ export function identityConfigOf(identity: Identity): IdentityConfig {
   };
 }
 
-export function workflowRecordOf(identity: Identity): IdentityRecordForWorkflow {
-  return { id: identity.id, workspaceId: identity.workspaceId, config: identityConfigOf(identity) };
+export function workflowRecordOf(identity: Identity & { workspace: { linkedinScrapingPoolPerDay: number } }): IdentityRecordForWorkflow {
+  return {
+    id: identity.id,
+    workspaceId: identity.workspaceId,
+    config: identityConfigOf(identity),
+    workspaceScrapingPool: identity.workspace.linkedinScrapingPoolPerDay,
+  };
 }
 
 /** `If-Match: "<version>"` (the ETag of GET /identities/:id), when the caller sent one. */
@@ -82,7 +87,7 @@ export class IdentityService {
 
   async create(caller: Caller, data: Omit<Prisma.IdentityUncheckedCreateInput, 'workspaceId'>, action: string): Promise<Identity> {
     return this.db.$transaction(async (tx) => {
-      const created = await tx.identity.create({ data: { ...data, workspaceId: caller.workspaceId } });
+      const created = await tx.identity.create({ data: { ...data, workspaceId: caller.workspaceId }, include: { workspace: true } });
       await tx.auditEntry.create({ data: auditEntry(caller, created.id, action, null, { id: created.id, ...data }) });
       await tellingTemporal(() => this.workflows.start(workflowRecordOf(created)));
       return created;
@@ -104,7 +109,7 @@ export class IdentityService {
         const current = await tx.identity.findUnique({ where: { id: existing.id } });
         throw new ConflictError(`The identity changed meanwhile (now at version ${current?.version ?? '?'}); read it again and retry`);
       }
-      const updated = await tx.identity.findUniqueOrThrow({ where: { id: existing.id } });
+      const updated = await tx.identity.findUniqueOrThrow({ where: { id: existing.id }, include: { workspace: true } });
       await tx.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) });
       if (change.tellsWorkflow) await tellingTemporal(() => this.workflows.configChanged(workflowRecordOf(updated)));
       return updated;

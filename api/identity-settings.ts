@@ -119,14 +119,11 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
   router.get('/identities/:id/status', async (request, response) => {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
-    const [status, workspace] = await Promise.all([
-      workflows.status(identity.id).catch((error: unknown) => {
-        throw new ServiceUnavailableError(`The identity workflow could not be queried (${(error as Error).message})`);
-      }),
-      db.workspace.findUniqueOrThrow({ where: { id: caller.workspaceId } }),
-    ]);
+    const status = await workflows.status(identity.id).catch((error: unknown) => {
+      throw new ServiceUnavailableError(`The identity workflow could not be queried (${(error as Error).message})`);
+    });
     if (!status) throw new ServiceUnavailableError('The identity has no running workflow; change any setting to restart it');
-    response.json(statusView(status, workspace.linkedinScrapingPoolPerDay));
+    response.json(statusView(status));
   });
 
   return router;

@@ -1,6 +1,6 @@
 import type { Identity } from '@prisma/client';
 import { DateTime } from 'luxon';
-import type { DailyBudget, IdentityStatus } from '../workflows/identity';
+import type { IdentityStatus, KindPacing } from '../workflows/identity';
 import { linkedinLimitsOf, workingHoursOf } from './identity-service';
 
 /** An instant shown both in UTC and in the identity's own zone. */
@@ -36,14 +36,18 @@ export function identityView(identity: Identity) {
   };
 }
 
-/** The workflow's live status, with total scraping capacity = workspace pool + the identity's own. */
-export function statusView(status: IdentityStatus, workspaceScrapingPool: number) {
-  const zone = status.workingHours.timeZone;
-  const scrapings: DailyBudget = {
-    limit: status.budgets.scrapings.limit + workspaceScrapingPool,
-    used: status.budgets.scrapings.used,
-    left: status.budgets.scrapings.left + workspaceScrapingPool,
+function budgetView(pacing: KindPacing, zone: string) {
+  return {
+    limit: pacing.limit,
+    used: pacing.used,
+    left: pacing.left,
+    nextSlotAt: pacing.left > 0 && pacing.nextSlotAt !== null ? instantView(pacing.nextSlotAt, zone) : null,
   };
+}
+
+/** The workflow's live status, in the identity's zone and in UTC. */
+export function statusView(status: IdentityStatus) {
+  const zone = status.workingHours.timeZone;
   return {
     activity: status.activity,
     inWindow: status.inWindow,
@@ -51,10 +55,10 @@ export function statusView(status: IdentityStatus, workspaceScrapingPool: number
     currentWindowEnd: status.currentWindowEnd === null ? null : instantView(status.currentWindowEnd, zone),
     nextWindowStart: instantView(status.nextWindowStart, zone),
     budgetsToday: {
-      connectionRequests: status.budgets.connectionRequests,
-      messages: status.budgets.messages,
-      scrapings,
-      likes: { enabled: status.likesEnabled },
+      connectionRequests: budgetView(status.pacing.connectionRequest, zone),
+      messages: budgetView(status.pacing.message, zone),
+      scrapings: budgetView(status.pacing.scrape, zone),
+      likes: { enabled: status.likesEnabled, ...budgetView(status.pacing.like, zone) },
     },
     raisedLimitsFallBackAt: status.raisedLimitsFallBackAt === null ? null : instantView(status.raisedLimitsFallBackAt, zone),
     autoWithdraw: status.autoWithdraw,

@@ -2,8 +2,10 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import {
   IDENTITY_ID_SEARCH_ATTRIBUTE,
   WORKSPACE_ID_SEARCH_ATTRIBUTE,
+  campaignsChanged,
   identityConfigChanged,
   identityDeleted,
+  workspaceScrapingPoolChanged,
   identityStatus,
   identityWorkflow,
   identityWorkflowId,
@@ -15,6 +17,7 @@ export interface IdentityRecordForWorkflow {
   id: string;
   workspaceId: string;
   config: IdentityConfig;
+  workspaceScrapingPool: number;
 }
 
 /** How the API tells identity workflows what changed. It never waits for them to act. */
@@ -28,7 +31,7 @@ export class IdentityWorkflows {
     await this.client.workflow.start(identityWorkflow, {
       workflowId: identityWorkflowId(identity.id),
       taskQueue: this.taskQueue,
-      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config }],
+      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config, workspaceScrapingPool: identity.workspaceScrapingPool }],
       typedSearchAttributes: [
         { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
         { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
@@ -41,7 +44,7 @@ export class IdentityWorkflows {
     await this.client.workflow.signalWithStart(identityWorkflow, {
       workflowId: identityWorkflowId(identity.id),
       taskQueue: this.taskQueue,
-      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config }],
+      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config, workspaceScrapingPool: identity.workspaceScrapingPool }],
       signal: identityConfigChanged,
       signalArgs: [identity.config],
       typedSearchAttributes: [
@@ -51,13 +54,28 @@ export class IdentityWorkflows {
     });
   }
 
-  /** Ends the identity's workflow; its history stays in Temporal. An already-ended workflow is fine. */
-  async deleted(identityId: string): Promise<void> {
+  /** Campaigns or leads changed: the workflow re-reads what is due. A missing workflow is fine (deleted identity). */
+  async campaignsChanged(identityId: string): Promise<void> {
+    await this.signalIfRunning(() => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(campaignsChanged));
+  }
+
+  async workspaceScrapingPoolChanged(identityId: string, pool: number): Promise<void> {
+    await this.signalIfRunning(() =>
+      this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(workspaceScrapingPoolChanged, pool),
+    );
+  }
+
+  private async signalIfRunning(signal: () => Promise<void>): Promise<void> {
     try {
-      await this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityDeleted);
+      await signal();
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
+  }
+
+  /** Ends the identity's workflow; its history stays in Temporal. An already-ended workflow is fine. */
+  async deleted(identityId: string): Promise<void> {
+    await this.signalIfRunning(() => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityDeleted));
   }
 
   /** The live status, or null when no workflow runs for this identity. */

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from './admin';
+import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
 import { paginationSchema } from './pagination';
 import {
   createIdentityFromLinkedinSchema,
@@ -49,6 +50,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/identities/:id/likings-opt-out', summary: 'Opt out of automatic likes', tag: 'Identity settings', security: 'apiKey', body: likingsOptOutSchema, ifMatch: true, success: [200, 'Stored'] },
   { method: 'put', path: '/identities/:id/signature', summary: 'Replace the email signature (sanitised)', tag: 'Identity settings', security: 'apiKey', body: signatureSchema, ifMatch: true, success: [200, 'Stored; the returned HTML is the sanitised one'] },
   { method: 'get', path: '/identities/:id/status', summary: 'Live status from the workflow', tag: 'Identity settings', security: 'apiKey', success: [200, "Window, today's budgets, likes, withdrawals"] },
+  { method: 'post', path: '/campaigns', summary: 'Create a campaign (draft) for an identity', tag: 'Campaigns', security: 'apiKey', body: createCampaignSchema, success: [201, 'Created as a draft'] },
+  { method: 'get', path: '/campaigns', summary: "List the workspace's campaigns", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of campaigns'] },
+  { method: 'get', path: '/campaigns/:id', summary: 'A campaign with lead counts per state', tag: 'Campaigns', security: 'apiKey', success: [200, 'The campaign'] },
+  { method: 'post', path: '/campaigns/:id/start', summary: 'Start a draft campaign', tag: 'Campaigns', security: 'apiKey', success: [200, 'Active'] },
+  { method: 'post', path: '/campaigns/:id/pause', summary: 'Pause an active campaign', tag: 'Campaigns', security: 'apiKey', success: [200, 'Paused'] },
+  { method: 'post', path: '/campaigns/:id/resume', summary: 'Resume a paused campaign', tag: 'Campaigns', security: 'apiKey', success: [200, 'Active'] },
+  { method: 'post', path: '/campaigns/:id/leads', summary: 'Add leads in bulk (bad rows reported one by one, good rows kept)', tag: 'Campaigns', security: 'apiKey', body: addLeadsSchema, success: [200, 'Created count, duplicates and rejected rows by index'] },
+  { method: 'get', path: '/campaigns/:id/leads', summary: "Leads with their step, next action time, waiting reason and error", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of leads'] },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },
@@ -114,7 +123,7 @@ function operationObject(operation: Operation) {
     responses['415'] = problem('Body is not application/json');
   }
   if (operation.ifMatch || operation.method === 'post') responses['409'] = problem('Conflict');
-  if (operation.path.startsWith('/identities') || operation.security === 'operator') responses['503'] = problem('Temporal unreachable (nothing changed), or operator routes disabled');
+  if (operation.path.startsWith('/identities') || operation.path.startsWith('/campaigns') || operation.security === 'operator') responses['503'] = problem('Temporal unreachable (nothing changed), or operator routes disabled');
   return {
     summary: operation.summary,
     tags: [operation.tag],

@@ -239,3 +239,9 @@ export function effectiveLinkedinLimits(settings: LinkedinLimitSettings, now: nu
     fallsBackAt: !fallenBack && isRaised ? raisedUntil : null,
   };
 }
+
+/**
+ * Automatic likes per local day. SPEC sets no number; likes are the cheapest signal of interest and
+ * LinkedIn watches bursts of them too, so we keep them near a person's pace.
+ */
+export const DAILY_LIKES = 30;

@@ -24,6 +24,9 @@ const environmentSchema = z.object({
   TEMPORAL_DEV_SERVER_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   PACER_DATA_DIR: z.string().default('.data'),
+  LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
+  LINKEDIN_GATEWAY_URL: optionalString,
+  LINKEDIN_GATEWAY_TOKEN: optionalString,
 });
 
 export interface Config {
@@ -46,6 +49,8 @@ export interface Config {
     uiPort: number;
   };
   dataDir: string;
+  /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
+  linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +84,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       uiPort: env.TEMPORAL_UI_PORT,
     },
     dataDir: env.PACER_DATA_DIR,
+    linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
   };
 }
 

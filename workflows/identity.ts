@@ -1,8 +1,15 @@
 /**
  * IdentityWorkflow (`identity/<identityId>`): one durable entity per identity. It holds the
- * identity's live configuration, sleeps until its working hours, and re-plans at once when the
- * API signals a change. Idle, it costs two workflow tasks per working day: one wake-up at the
- * window start (which continues-as-new to keep history tiny) and the new run's first task.
+ * identity's live configuration and decides *when* the identity acts:
+ * - outside working hours it sleeps until the next window (one timer, no polling);
+ * - inside, it performs due campaign steps one at a time, each kind within its daily budget and
+ *   spread across the rest of the window (domain/pacing), re-planning at once on any signal;
+ * - at each new window it continues-as-new, so history stays small, carrying only plain state.
+ * An idle identity costs two workflow tasks per working day (the wake-up and the new run).
+ *
+ * Lead state lives in PostgreSQL. Each wake runs at most one due step through a local activity
+ * that also answers when the next step of each kind is due, so an action costs about six
+ * history events.
  *
  * It also owns the raised-LinkedIn-limit timer: at `raisedUntil` it stores the recommended values
  * again (an activity), so a temporary increase ends by itself.
@@ -18,13 +25,15 @@ import {
   defineQuery,
   defineSignal,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { PacerActivities } from '../activities';
-import { effectiveLinkedinLimits, type LinkedinLimitSettings } from '../domain/linkedin-limits';
+import { DAILY_LIKES, effectiveLinkedinLimits, type LinkedinLimitSettings } from '../domain/linkedin-limits';
+import { localDateOf, nextActionAt, remainingDailyBudget } from '../domain/pacing';
 import { currentWindow, nextWindowStart, type WorkingHours } from '../domain/working-hours';
 
 /** Keyword search attributes so operators can filter runs per identity and per workspace in the UI. */
@@ -41,22 +50,44 @@ export interface IdentityConfig {
   autoWithdraw: { enabled: boolean; afterDays: number };
 }
 
+/** The LinkedIn kinds the workflow paces (email pacing arrives with inboxes). */
+export const LINKEDIN_ACTION_KINDS = ['connectionRequest', 'message', 'scrape', 'like'] as const;
+export type LinkedinActionKind = (typeof LINKEDIN_ACTION_KINDS)[number];
+
+/** Today's use, per local day of the identity; plain JSON so it crosses continue-as-new. */
+export interface DayUsage {
+  localDate: string;
+  used: Record<LinkedinActionKind, number>;
+  /** When the next action of each kind may happen (spacing across the window). */
+  nextSlotAt: Partial<Record<LinkedinActionKind, number>>;
+}
+
 export interface IdentityWorkflowInput {
   identityId: string;
   workspaceId: string;
   config: IdentityConfig;
+  /** The workspace's shared daily scraping pool (scrape budget = pool + the identity's own). */
+  workspaceScrapingPool: number;
+  /** Carried across continue-as-new. */
+  usage?: DayUsage;
 }
 
 export type IdentityActivity = 'in-window' | 'waiting-for-window';
 
-export interface DailyBudget {
+export interface KindPacing {
   limit: number;
   used: number;
   left: number;
+  /** Epoch ms of the next spaced slot for this kind today, or null when none is planned. */
+  nextSlotAt: number | null;
+  /** Epoch ms when the earliest waiting lead step of this kind is due, or null when none waits. */
+  nextDueAt: number | null;
 }
 
 export interface IdentityStatus {
   identityId: string;
+  /** The workflow's clock when it answered (the server's time; differs from wall time only in tests). */
+  now: number;
   configVersion: number;
   activity: IdentityActivity;
   /** Human-readable reason, the same text the Temporal UI shows as current details. */
@@ -67,8 +98,8 @@ export interface IdentityStatus {
   /** Epoch ms: the earliest window start after now. */
   nextWindowStart: number;
   workingHours: WorkingHours;
-  /** Today's LinkedIn budgets (local day); scrapings count the identity's own capacity only. */
-  budgets: { connectionRequests: DailyBudget; messages: DailyBudget; scrapings: DailyBudget };
+  /** Today's budgets and spacing per kind (local day); scrapes include the workspace pool. */
+  pacing: Record<LinkedinActionKind, KindPacing>;
   likesEnabled: boolean;
   /** Epoch ms when raised LinkedIn limits fall back to the recommended values, or null. */
   raisedLimitsFallBackAt: number | null;
@@ -76,6 +107,9 @@ export interface IdentityStatus {
 }
 
 export const identityConfigChanged = defineSignal<[IdentityConfig]>('identityConfigChanged');
+/** Campaigns or leads of this identity changed: re-read what is due. */
+export const campaignsChanged = defineSignal('campaignsChanged');
+export const workspaceScrapingPoolChanged = defineSignal<[number]>('workspaceScrapingPoolChanged');
 /** The identity was deleted: the workflow ends (its history stays in Temporal). */
 export const identityDeleted = defineSignal('identityDeleted');
 export const identityStatus = defineQuery<IdentityStatus>('identityStatus');
@@ -88,18 +122,53 @@ const { expireRaisedLinkedinLimits } = proxyActivities<PacerActivities>({
   startToCloseTimeout: '1 minute',
 });
 
-function budget(limit: number): DailyBudget {
-  // Nothing spends LinkedIn budget yet (campaign pacing comes next), so nothing is used today.
-  const used = 0;
-  return { limit, used, left: Math.max(0, limit - used) };
+/** Side effects are short and idempotent (keyed by campaign/lead/step), so they run as local activities. */
+const { runDueLeadStep } = proxyLocalActivities<PacerActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+});
+
+/**
+ * Slots are planned to end this long before the window closes: a timer's workflow task runs a
+ * little after the timer fires, and a slot in the window's last instant would then fall outside it.
+ */
+const SLOT_MARGIN_MS = 2 * 60_000;
+
+function emptyUsage(localDate: string): DayUsage {
+  return { localDate, used: { connectionRequest: 0, message: 0, scrape: 0, like: 0 }, nextSlotAt: {} };
 }
 
-function describeStatus(identityId: string, config: IdentityConfig, now: number): IdentityStatus {
-  const window = currentWindow(config.workingHours, now);
-  const next = nextWindowStart(config.workingHours, now);
+function dailyLimits(config: IdentityConfig, scrapingPool: number, now: number): Record<LinkedinActionKind, number> {
   const limits = effectiveLinkedinLimits(config.linkedinLimits, now);
   return {
-    identityId,
+    connectionRequest: limits.dailyConnectionRequests,
+    message: limits.dailyMessages,
+    scrape: scrapingPool + limits.dailyScrapings,
+    like: config.likingsOptOut ? 0 : DAILY_LIKES,
+  };
+}
+
+function describeStatus(input: IdentityWorkflowInput, state: IdentityState, now: number): IdentityStatus {
+  const { config, usage, nextDueAt, scrapingPool } = state;
+  const window = currentWindow(config.workingHours, now);
+  const next = nextWindowStart(config.workingHours, now);
+  const limits = dailyLimits(config, scrapingPool, now);
+  const today = usage.localDate === localDateOf(now, config.workingHours.timeZone) ? usage : emptyUsage('');
+  const pacing = Object.fromEntries(
+    LINKEDIN_ACTION_KINDS.map((kind) => [
+      kind,
+      {
+        limit: limits[kind],
+        used: today.used[kind],
+        left: remainingDailyBudget(limits[kind], today.used[kind]),
+        nextSlotAt: today.nextSlotAt[kind] ?? null,
+        nextDueAt: nextDueAt[kind] ?? null,
+      },
+    ]),
+  ) as Record<LinkedinActionKind, KindPacing>;
+  return {
+    identityId: input.identityId,
+    now,
     configVersion: config.version,
     activity: window ? 'in-window' : 'waiting-for-window',
     waitingFor: window ? null : `working hours start at ${new Date(next).toISOString()}`,
@@ -107,49 +176,124 @@ function describeStatus(identityId: string, config: IdentityConfig, now: number)
     currentWindowEnd: window?.end ?? null,
     nextWindowStart: next,
     workingHours: config.workingHours,
-    budgets: {
-      connectionRequests: budget(limits.dailyConnectionRequests),
-      messages: budget(limits.dailyMessages),
-      scrapings: budget(limits.dailyScrapings),
-    },
+    pacing,
     likesEnabled: !config.likingsOptOut,
-    raisedLimitsFallBackAt: limits.fallsBackAt,
+    raisedLimitsFallBackAt: effectiveLinkedinLimits(config.linkedinLimits, now).fallsBackAt,
     autoWithdraw: config.autoWithdraw,
   };
 }
 
+interface IdentityState {
+  config: IdentityConfig;
+  scrapingPool: number;
+  usage: DayUsage;
+  /** From the last local activity: when the earliest waiting step of each kind is due. */
+  nextDueAt: Partial<Record<LinkedinActionKind, number>>;
+}
+
+/** The kinds that may act now: budget left, slot reached, and a step due. */
+function readyKinds(state: IdentityState, limits: Record<LinkedinActionKind, number>, now: number): LinkedinActionKind[] {
+  return LINKEDIN_ACTION_KINDS.filter(
+    (kind) =>
+      remainingDailyBudget(limits[kind], state.usage.used[kind]) > 0 &&
+      (state.usage.nextSlotAt[kind] ?? Infinity) <= now &&
+      (state.nextDueAt[kind] ?? Infinity) <= now,
+  );
+}
+
+/** The earliest instant some kind could act: max(its slot, its due step), for kinds with budget left. */
+function nextActionInstant(state: IdentityState, limits: Record<LinkedinActionKind, number>): number {
+  return Math.min(
+    ...LINKEDIN_ACTION_KINDS.filter((kind) => remainingDailyBudget(limits[kind], state.usage.used[kind]) > 0).map((kind) =>
+      Math.max(state.usage.nextSlotAt[kind] ?? Infinity, state.nextDueAt[kind] ?? Infinity),
+    ),
+  );
+}
+
 export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
-  let config = input.config;
+  const state: IdentityState = {
+    config: input.config,
+    scrapingPool: input.workspaceScrapingPool,
+    usage: input.usage ?? emptyUsage(''),
+    nextDueAt: {},
+  };
   let deleted = false;
+  /** Set by signals that may change what is due; the next in-window pass re-reads it. */
+  let dueWorkChanged = true;
+  let changes = 0;
 
   setHandler(identityConfigChanged, (changed) => {
-    if (changed.version > config.version) config = changed;
+    if (changed.version > state.config.version) {
+      state.config = changed;
+      changes += 1;
+    }
+  });
+  setHandler(campaignsChanged, () => {
+    dueWorkChanged = true;
+    changes += 1;
+  });
+  setHandler(workspaceScrapingPoolChanged, (pool) => {
+    state.scrapingPool = pool;
+    changes += 1;
   });
   setHandler(identityDeleted, () => {
     deleted = true;
   });
-  setHandler(identityStatus, () => describeStatus(input.identityId, config, Date.now()));
+  setHandler(identityStatus, () => describeStatus(input, state, Date.now()));
 
   for (;;) {
-    const planned = config;
-    const status = describeStatus(input.identityId, planned, Date.now());
-    const fallBackDue = status.raisedLimitsFallBackAt !== null && status.raisedLimitsFallBackAt < status.nextWindowStart;
-    const wakeAt = fallBackDue ? (status.raisedLimitsFallBackAt as number) : status.nextWindowStart;
-    setCurrentDetails(status.waitingFor ?? 'inside working hours: nothing due');
-    const interrupted = await condition(() => deleted || config !== planned, wakeAt - Date.now(), {
-      summary: fallBackDue ? 'sleep until raised LinkedIn limits fall back' : 'sleep until the next working-hours window',
-    });
+    const now = Date.now();
+    const { config } = state;
+    const localDate = localDateOf(now, config.workingHours.timeZone);
+    if (state.usage.localDate !== localDate) state.usage = emptyUsage(localDate);
+    const window = currentWindow(config.workingHours, now);
+    const limits = dailyLimits(config, state.scrapingPool, now);
+
+    if (window) {
+      // Plan a spaced slot for every kind that has budget left and none planned yet.
+      for (const kind of LINKEDIN_ACTION_KINDS) {
+        const left = remainingDailyBudget(limits[kind], state.usage.used[kind]);
+        if (left > 0 && state.usage.nextSlotAt[kind] === undefined) {
+          state.usage.nextSlotAt[kind] = nextActionAt({ now, windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
+        }
+      }
+      const ready = readyKinds(state, limits, now);
+      if (dueWorkChanged || ready.length > 0) {
+        dueWorkChanged = false;
+        const outcome = await runDueLeadStep({ identityId: input.identityId, at: now, readyKinds: ready, likesOptedOut: config.likingsOptOut });
+        state.nextDueAt = outcome.nextDueAt;
+        if (outcome.performed) {
+          const kind = outcome.performed.kind;
+          state.usage.used[kind] += 1;
+          const left = remainingDailyBudget(limits[kind], state.usage.used[kind]);
+          state.usage.nextSlotAt[kind] = nextActionAt({ now: Date.now(), windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
+        }
+        continue;
+      }
+    }
+
+    const status = describeStatus(input, state, now);
+    const actionAt = window ? nextActionInstant(state, limits) : Infinity;
+    const wakeFor = [
+      { at: actionAt < (window?.end ?? 0) ? actionAt : Infinity, reason: 'sleep until the next paced action' },
+      { at: status.raisedLimitsFallBackAt ?? Infinity, reason: 'sleep until raised LinkedIn limits fall back' },
+      { at: status.nextWindowStart, reason: 'sleep until the next working-hours window' },
+    ].reduce((earliest, candidate) => (candidate.at < earliest.at ? candidate : earliest));
+    setCurrentDetails(window ? `inside working hours: ${wakeFor.reason.replace('sleep until ', 'next: ')}` : (status.waitingFor ?? ''));
+
+    const changesBefore = changes;
+    const interrupted = await condition(() => deleted || changes !== changesBefore, wakeFor.at - Date.now(), { summary: wakeFor.reason });
     if (deleted) return;
 
-    if (!interrupted && fallBackDue && planned.linkedinLimits.raisedUntil) {
-      const expired = await expireRaisedLinkedinLimits({ identityId: input.identityId, raisedUntil: planned.linkedinLimits.raisedUntil });
-      if (expired && expired.version > config.version) {
-        config = { ...config, version: expired.version, linkedinLimits: expired.linkedinLimits };
+    if (!interrupted && wakeFor.at === status.raisedLimitsFallBackAt && config.linkedinLimits.raisedUntil) {
+      const expired = await expireRaisedLinkedinLimits({ identityId: input.identityId, raisedUntil: config.linkedinLimits.raisedUntil });
+      if (expired && expired.version > state.config.version) {
+        state.config = { ...state.config, version: expired.version, linkedinLimits: expired.linkedinLimits };
       }
-    } else if (!interrupted || workflowInfo().continueAsNewSuggested) {
+    } else if ((!interrupted && wakeFor.at === status.nextWindowStart) || workflowInfo().continueAsNewSuggested) {
       // A new window opened (or many signals grew the history): start over with a small history.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof identityWorkflow>({ ...input, config });
+      await continueAsNew<typeof identityWorkflow>({ ...input, config: state.config, workspaceScrapingPool: state.scrapingPool, usage: state.usage });
     }
   }
 }

@@ -239,7 +239,7 @@ describe('PUT /identities/:id/likings-opt-out', () => {
     const id = await newIdentity();
     expect((await request(harness.app).put(`/identities/${id}/likings-opt-out`).set(auth()).send({ optOut: true })).status).toBe(200);
     const status = await request(harness.app).get(`/identities/${id}/status`).set(auth());
-    expect(status.body.budgetsToday.likes).toEqual({ enabled: false });
+    expect(status.body.budgetsToday.likes).toMatchObject({ enabled: false, limit: 0, left: 0 });
   });
 
   it('answers 422 for a non-boolean', async () => {

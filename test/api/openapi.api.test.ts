@@ -1,4 +1,3 @@
-import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Express } from 'express';
 import request from 'supertest';
 import { OPERATIONS } from '../../api/openapi';
@@ -32,6 +31,8 @@ test('/openapi.json is a valid OpenAPI 3.1 document', async () => {
   const response = await request(harness.app).get('/openapi.json');
   expect(response.status).toBe(200);
   expect(response.body.openapi).toBe('3.1.0');
+  // An ES module: loaded dynamically from this CommonJS test.
+  const { Validator } = await import('@seriousme/openapi-schema-validator');
   const result = await new Validator().validate(response.body);
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);

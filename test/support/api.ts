@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
+import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { createApp } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
@@ -40,7 +41,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator() }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

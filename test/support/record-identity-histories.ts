@@ -4,9 +4,10 @@
  * Re-record only for a deliberate, replay-safe change (patched()) — the point of the fixtures is
  * that histories written by the version that already runs in production still replay.
  *
- * Scenario (time-skipping, real PostgreSQL, real API): created on a Friday evening, working hours
- * changed mid-sleep, LinkedIn limits raised until the next morning (fall-back activity runs),
- * the next window opens (continue-as-new), then the identity is deleted.
+ * Scenario (time-skipping, real PostgreSQL, real API, LinkedIn simulator): created on a Friday
+ * evening with a started campaign of three leads, working hours changed mid-sleep, LinkedIn limits
+ * raised until the next morning (fall-back activity runs), the next window opens (continue-as-new)
+ * and invitations go out, then the identity is deleted.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createActivities } from '../../activities';
+import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { createApp } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
     await db.workspace.create({ data: { slug: 'record', name: 'record', apiKeys: { create: { name: 'record', keyHash: hashApiKey(apiKey) } } } });
     const app = createApp({ db, identityWorkflows: new IdentityWorkflows(env.client, TASK_QUEUE), logger: createLogger('silent'), bodyLimit: '100kb' });
     const auth = { Authorization: `Bearer ${apiKey}` };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db }), workflowBundle: await workflowBundle() });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db, linkedin: createLinkedinSimulator() }), workflowBundle: await workflowBundle() });
 
     await worker.runUntil(async () => {
       const skipTo = async (instant: DateTime) => env.sleep(instant.toMillis() - (await env.currentTimeMs()));
@@ -55,11 +57,18 @@ async function main(): Promise<void> {
       await skipTo(friday);
 
       const { body: identity } = await request(app).post('/identities').set(auth).send({ firstName: 'Ada', lastName: 'L', workingHours: hours });
+      const { body: campaign } = await request(app)
+        .post('/campaigns')
+        .set(auth)
+        .send({ identityId: identity.id, name: 'record', steps: [{ kind: 'linkedin-connection-request', delayMinutes: 0 }, { kind: 'linkedin-like', delayMinutes: 60 }] });
+      const leads = ['a', 'b', 'c'].map((slug) => ({ firstName: slug, linkedinUrl: `https://www.linkedin.com/in/record-${slug}` }));
+      await request(app).post(`/campaigns/${campaign.id}/leads`).set(auth).send({ leads });
+      await request(app).post(`/campaigns/${campaign.id}/start`).set(auth);
       await skipTo(friday.plus({ hours: 2 }));
       await request(app).put(`/identities/${identity.id}/working-hours`).set(auth).send({ ...hours, days: ['SAT', ...hours.days], start: '10:00' });
       const raisedUntil = friday.plus({ hours: 12 });
       await request(app).put(`/identities/${identity.id}/linkedin/rate-limits`).set(auth).send({ dailyConnectionRequests: 30, dailyMessages: 100, raisedUntil: raisedUntil.toUTC().toISO() });
-      await skipTo(friday.plus({ days: 1 }).set({ hour: 10, minute: 5 }));
+      await skipTo(friday.plus({ days: 1 }).set({ hour: 14 }));
       await request(app).delete(`/identities/${identity.id}`).set(auth);
 
       const workflowId = identityWorkflowId(identity.id);

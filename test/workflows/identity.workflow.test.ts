@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createActivities } from '../../activities';
+import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
-    activities: createActivities({ db }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator() }),
     workflowBundle: await workflowBundle(),
   });
   workerRunning = worker.run();
@@ -158,7 +159,7 @@ test('a raised LinkedIn limit shows in /status at once and falls back by itself 
   expect(raised.body.warnings.map((warning: { field: string }) => warning.field)).toEqual(['dailyConnectionRequests']);
 
   const before = await statusOf(created.body.id);
-  expect(before.budgetsToday.connectionRequests).toEqual({ limit: 35, used: 0, left: 35 });
+  expect(before.budgetsToday.connectionRequests).toMatchObject({ limit: 35, used: 0, left: 35 });
   expect(Date.parse(before.raisedLimitsFallBackAt.utc)).toBe(raisedUntil.toMillis());
 
   await skipTo(raisedUntil.plus({ minutes: 1 }));
@@ -187,7 +188,7 @@ test('a deleted identity’s workflow ends, and its history stays', async () => 
 test('a signal carrying an older configuration version is ignored', async () => {
   const identityWorkflows = new IdentityWorkflows(env.client, TASK_QUEUE);
   const identityId = '0b7e9d3c-2f4a-4c1e-8d6b-5a9f0e1c2d3b';
-  await identityWorkflows.start({ id: identityId, workspaceId: 'workspace-a', config: configWith({ version: 3 }) });
+  await identityWorkflows.start({ id: identityId, workspaceId: 'workspace-a', config: configWith({ version: 3 }), workspaceScrapingPool: 0 });
   const handle = env.client.workflow.getHandle(identityWorkflowId(identityId));
   await handle.signal(identityConfigChanged, configWith({ version: 2, workingHours: { ...WEEKDAYS_9_TO_6, start: '11:00' } }));
 
