@@ -1,0 +1,206 @@
+/**
+ * A real SMTP server for tests (smtp-server) on 127.0.0.1, on a free port. It stores every message
+ * it accepts, raw and parsed with mailparser, in `messages`.
+ *
+ * - `users`: when given, AUTH (PLAIN or LOGIN) is required and checked against it; when not, AUTH
+ *   is optional and any credentials are accepted.
+ * - `failAfterData: N`: for the first N messages, the server stores the message and then drops the
+ *   connection instead of answering 250, as if it crashed right after delivering. The client sees
+ *   a lost connection although the message arrived.
+ * - `onRcptTo`: return a reply (e.g. `{ responseCode: 550, message: '5.1.1 No such user' }`) to
+ *   refuse a recipient.
+ *
+ * Plain text only: STARTTLS is disabled and AUTH is allowed without TLS (loopback).
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import { type HeaderValue, simpleParser } from 'mailparser';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+export interface ReceivedMessage {
+  /** The From header; null when absent. */
+  from: { address: string; name: string } | null;
+  /** Addresses of the To header. */
+  to: string[];
+  subject: string | undefined;
+  html: string | undefined;
+  text: string | undefined;
+  /** Angle brackets included. */
+  messageId: string | undefined;
+  inReplyTo: string | undefined;
+  references: string[];
+  /** Lower-case header names, as parsed by mailparser. */
+  headers: Map<string, HeaderValue>;
+  /** The message as received (CRLF line ends, dot-stuffing removed). */
+  raw: string;
+  /** SMTP envelope: MAIL FROM and the accepted RCPT TO addresses. */
+  envelope: { mailFrom: string | null; rcptTo: string[] };
+  /** The user the session authenticated as, if it did. */
+  authenticatedUser: string | undefined;
+}
+
+export interface SmtpReply {
+  responseCode: number;
+  message: string;
+}
+
+export interface SmtpTestServerOptions {
+  /** username → password; when given, AUTH PLAIN/LOGIN is required. */
+  users?: Record<string, string>;
+  /** Only plain-text SMTP is supported. */
+  secure?: false;
+  /** Drop the connection after receiving DATA for the first N messages, after the message was stored. */
+  failAfterData?: number;
+  /** Refuse a recipient by returning a reply; return undefined to accept it. */
+  onRcptTo?: (address: string) => SmtpReply | undefined;
+}
+
+export interface SmtpTestServer {
+  host: string;
+  port: number;
+  /** Every message accepted (or stored before a simulated crash), in order. */
+  messages: ReceivedMessage[];
+  /** Resolves with `messages` once there are at least `count`; rejects after `timeoutMs` (default 5 s). */
+  waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
+  /** Closes every connection and the listener. Pending waits reject. */
+  stop(): Promise<void>;
+}
+
+function replyError(reply: SmtpReply): Error & { responseCode: number } {
+  return Object.assign(new Error(reply.message), { responseCode: reply.responseCode });
+}
+
+function addressesOf(value: { value: { address?: string }[] } | { value: { address?: string }[] }[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((header) => header.value.flatMap((entry) => (entry.address ? [entry.address] : [])));
+}
+
+async function readStream(stream: SMTPServerDataStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): Promise<SmtpTestServer> {
+  const { users, onRcptTo } = options;
+  let dropsLeft = options.failAfterData ?? 0;
+  const messages: ReceivedMessage[] = [];
+  const waiters = new Set<{ count: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  /** The socket of a session's connection (to drop it), found through the server's open connections. */
+  const socketOf = (session: SMTPServerSession): Socket | undefined => {
+    for (const connection of server.connections) if (connection.id === session.id) return connection._socket;
+    return undefined;
+  };
+
+  const notify = () => {
+    for (const waiter of waiters) {
+      if (messages.length >= waiter.count) {
+        clearTimeout(waiter.timer);
+        waiters.delete(waiter);
+        waiter.resolve(messages);
+      }
+    }
+  };
+
+  const server: SMTPServer = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    hideSTARTTLS: true,
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: users === undefined,
+    logger: false,
+    closeTimeout: 1_000,
+    onAuth(auth, _session, callback) {
+      if (users === undefined) return callback(null, { user: auth.username || 'anonymous' });
+      const expected = auth.username !== undefined && Object.hasOwn(users, auth.username) ? users[auth.username] : undefined;
+      if (expected === undefined || auth.password !== expected) {
+        return callback(replyError({ responseCode: 535, message: '5.7.8 Authentication credentials invalid' }));
+      }
+      return callback(null, { user: auth.username });
+    },
+    onRcptTo(address, _session, callback) {
+      const reply = onRcptTo?.(address.address);
+      callback(reply === undefined ? null : replyError(reply));
+    },
+    onData(stream, session, callback) {
+      readStream(stream)
+        .then(async (raw) => {
+          const parsed = await simpleParser(raw);
+          const from = parsed.from?.value[0];
+          const references = parsed.references === undefined ? [] : ([] as string[]).concat(parsed.references);
+          messages.push({
+            from: from?.address === undefined ? null : { address: from.address, name: from.name },
+            to: addressesOf(parsed.to),
+            subject: parsed.subject,
+            html: parsed.html === false ? undefined : parsed.html,
+            text: parsed.text,
+            messageId: parsed.messageId,
+            inReplyTo: parsed.inReplyTo,
+            references,
+            headers: parsed.headers,
+            raw: raw.toString('utf8'),
+            envelope: {
+              mailFrom: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
+              rcptTo: session.envelope.rcptTo.map((recipient) => recipient.address),
+            },
+            authenticatedUser: typeof session.user === 'string' ? session.user : undefined,
+          });
+          notify();
+          if (dropsLeft > 0) {
+            dropsLeft -= 1;
+            // Stored, but the 250 never comes: the callback is deliberately not called.
+            socketOf(session)?.destroy();
+            return;
+          }
+          callback(null, `OK: queued as ${messages.length}`);
+        })
+        .catch((error: unknown) => callback(replyError({ responseCode: 451, message: `4.3.0 ${String(error)}` })));
+    },
+  });
+  // Client-side disconnects surface as connection errors; they are part of what tests provoke.
+  server.on('error', () => undefined);
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.server.address() as AddressInfo;
+
+  return {
+    host: '127.0.0.1',
+    port,
+    messages,
+    waitForMessages(count, timeoutMs = 5_000) {
+      if (messages.length >= count) return Promise.resolve(messages);
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          count,
+          resolve,
+          reject,
+          timer: setTimeout(() => {
+            waiters.delete(waiter);
+            reject(new Error(`expected ${count} message(s) within ${timeoutMs} ms, received ${messages.length}`));
+          }, timeoutMs),
+        };
+        waiters.add(waiter);
+      });
+    },
+    async stop() {
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new Error('SMTP test server stopped'));
+      }
+      waiters.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const connection of server.connections) connection._socket.destroy();
+      for (const [accepted, upgraded] of server._pendingSockets) {
+        upgraded.destroy();
+        accepted.destroy();
+      }
+      await closed;
+    },
+  };
+}
