@@ -141,12 +141,26 @@ const OPTIONS_BY_MODE: Record<SignatureMode, sanitizeHtml.IOptions> = {
   html: optionsFor('html'),
 };
 
-/** Safe HTML for the signature, per the rules above. Throws a RangeError for an unknown mode. */
+/** Enough passes for any input seen; each pass can only restructure, never reintroduce what was dropped. */
+const MAX_SANITISE_PASSES = 5;
+
+/**
+ * Safe HTML for the signature, per the rules above. Throws a RangeError for an unknown mode.
+ * Sanitised to a fixpoint: dropping a tag can leave markup that parses differently the next time
+ * (`<li><form><li>` becomes nested items, which a parser then flattens), and the stored signature
+ * must read back exactly as it was saved.
+ */
 export function sanitizeSignature(mode: SignatureMode, html: string): string {
   if (!Object.hasOwn(OPTIONS_BY_MODE, mode)) {
     throw new RangeError(`unknown signature mode ${JSON.stringify(mode)} (expected "rich-text" or "html")`);
   }
-  return sanitizeHtml(html, OPTIONS_BY_MODE[mode]);
+  let current = sanitizeHtml(html, OPTIONS_BY_MODE[mode]);
+  for (let pass = 1; pass < MAX_SANITISE_PASSES; pass += 1) {
+    const next = sanitizeHtml(current, OPTIONS_BY_MODE[mode]);
+    if (next === current) break;
+    current = next;
+  }
+  return current;
 }
 
 /** Tags that start and end a line of text. */

@@ -298,6 +298,15 @@ describe('properties', () => {
     );
   });
 
+  it('is idempotent when dropping a tag leaves items nested (found by fast-check)', () => {
+    const input = '<li><form action="https://evil.example"><li>';
+    for (const mode of ['rich-text', 'html'] as const) {
+      const once = sanitizeSignature(mode, input);
+      expect(sanitizeSignature(mode, once)).toBe(once);
+      expect(sanitizeSignature('html', sanitizeSignature('rich-text', input))).toBe(sanitizeSignature('rich-text', input));
+    }
+  });
+
   it('a rich-text signature is unchanged by html-mode sanitising', () => {
     fc.assert(
       fc.property(fc.oneof(soupArb, htmlishArb), (input) => {
