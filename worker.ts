@@ -2,12 +2,14 @@
  * Worker entry point. `npm run worker` runs only a worker (scale-out: run N of these);
  * `npm start` runs one in-process with the API.
  */
+import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
 import { selectLinkedinGateway } from './integrations/linkedin';
-import { loadConfig, required, type Config } from './lib/config';
+import { ConfigError, loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
+import { developmentKeyring, parseKeyring, type Keyring } from './lib/secrets';
 
 export interface PacerWorkerDependencies {
   connection: NativeConnection;
@@ -50,6 +52,15 @@ export function installTemporalRuntime(logger: Logger): void {
   });
 }
 
+/** PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
+export function keyringFor(config: Config): Keyring {
+  if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
+  if (config.environment === 'production') {
+    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see README, "Secrets")');
+  }
+  return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
+}
+
 /** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */
 export async function runWorker(config: Config, logger: Logger, signal: AbortSignal): Promise<void> {
   const db = createDatabase(required(config.databaseUrl, 'DATABASE_URL'));
@@ -62,6 +73,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
       activities: createActivities({
         db,
         linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+        keyring: keyringFor(config),
       }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -1,6 +1,9 @@
-import type { Campaign, Lead, Prisma } from '@prisma/client';
+import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
+import type { CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
+import { chooseInbox, emailCapacity } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
+import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
   LinkedinAlreadyConnectedError,
   LinkedinGatewayError,
@@ -8,46 +11,94 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
-import type { CampaignStep } from '../api/campaign-schemas';
-import type { LinkedinActionKind } from '../workflows/identity';
+import { decryptSecret, type Keyring } from '../lib/secrets';
+import type { PacedKind } from '../workflows/identity';
 
 /** How long a lead waits before retrying when the pending-invitation cap is reached (withdrawals free room). */
 const PENDING_CAP_RETRY_MS = 24 * 3600 * 1000;
+/** How many due email leads one pass considers when the oldest ones' inboxes are at their caps. */
+const EMAIL_CANDIDATES = 50;
 
 export interface DueLeadStepOutcome {
   /** The step performed, which spent one unit of its kind's budget; null when none did. */
-  performed: { kind: LinkedinActionKind; leadId: string; stepIndex: number } | null;
-  /** Per kind, when the earliest waiting step of the identity's active campaigns is due. */
-  nextDueAt: Partial<Record<LinkedinActionKind, number>>;
+  performed: { kind: PacedKind; leadId: string; stepIndex: number } | null;
+  /** Per kind, when the earliest waiting step of the identity's active campaigns can go. */
+  nextDueAt: Partial<Record<PacedKind, number>>;
+  /** Sum of the daily rates of the identity's connected inboxes. */
+  emailDailyCapacity: number;
+}
+
+export interface CampaignStepDependencies {
+  db: Database;
+  linkedin: LinkedinGateway;
+  keyring: Keyring;
 }
 
 type LeadWithCampaign = Lead & { campaign: Campaign };
 
-function stepOf(lead: LeadWithCampaign): CampaignStep | undefined {
-  return (lead.campaign.steps as unknown as CampaignStep[])[lead.stepIndex];
+export const STEP_KIND: Record<CampaignStep['kind'], PacedKind> = {
+  'linkedin-connection-request': 'connectionRequest',
+  'linkedin-message': 'message',
+  'linkedin-profile-scrape': 'scrape',
+  'linkedin-like': 'like',
+  email: 'email',
+};
+
+export function inboxPasswordAssociatedData(inboxId: string): string {
+  return `email-inbox:${inboxId}:password`;
+}
+
+function stepsOf(lead: LeadWithCampaign): CampaignStep[] {
+  return lead.campaign.steps as unknown as CampaignStep[];
 }
 
 function variablesOf(lead: Lead): Record<string, string | null> {
+  return { ...(lead.variables as Record<string, string>), firstName: lead.firstName, lastName: lead.lastName, company: lead.company, email: lead.email };
+}
+
+/** Moves the lead past its current step: the next step's delay starts now. */
+function advance(lead: LeadWithCampaign, at: number): Prisma.LeadUncheckedUpdateInput {
+  const next = stepsOf(lead)[lead.stepIndex + 1];
   return {
-    ...(lead.variables as Record<string, string>),
-    firstName: lead.firstName,
-    lastName: lead.lastName,
-    company: lead.company,
+    stepIndex: lead.stepIndex + 1,
+    nextStepKind: next ? STEP_KIND[next.kind] : null,
+    dueAt: next ? new Date(at + next.delayMinutes * 60_000) : null,
+    state: next ? 'waiting' : 'done',
+    waitingReason: null,
   };
 }
 
-export function createCampaignStepActivities(db: Database, linkedin: LinkedinGateway) {
-  const kindOfStep: Record<CampaignStep['kind'], LinkedinActionKind | null> = {
-    'linkedin-connection-request': 'connectionRequest',
-    'linkedin-message': 'message',
-    'linkedin-profile-scrape': 'scrape',
-    'linkedin-like': 'like',
-    email: null,
-  };
+/**
+ * A send failure after which the server certainly holds no copy: it answered with a refusal, the
+ * login failed, or no connection was made. A connection lost later (even right after DATA, when the
+ * server may have stored the message) is not certain.
+ */
+function certainlyNotDelivered(error: SmtpSendError): boolean {
+  return error.responseCode !== undefined || error.code === 'auth-failed' || error.nodemailerCode === 'EDNS' || error.nodemailerCode === 'ESOCKET';
+}
 
-  /** The external action of a step. The idempotency key makes the gateway refuse to act twice. */
-  async function act(lead: LeadWithCampaign, step: CampaignStep, idempotencyKey: string, at: number, likesOptedOut: boolean) {
-    const base = { identityId: lead.identityId, profileUrl: lead.linkedinUrl ?? '', idempotencyKey, at };
+function idempotencyKeyOf(lead: Lead): string {
+  return `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
+}
+
+export function createCampaignStepActivities({ db, linkedin, keyring }: CampaignStepDependencies) {
+  const activeWaiting = (identityId: string) => ({ identityId, state: 'waiting', campaign: { status: 'active' } }) satisfies Prisma.LeadWhereInput;
+
+  async function recordAndAdvance(lead: LeadWithCampaign, kind: PacedKind, at: number, result: Prisma.InputJsonValue, extra: Prisma.LeadUncheckedUpdateInput = {}) {
+    await db.$transaction([
+      db.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: idempotencyKeyOf(lead), performedAt: new Date(at), result } }),
+      db.lead.update({ where: { id: lead.id }, data: { ...advance(lead, at), ...extra } }),
+    ]);
+  }
+
+  async function failLead(lead: Lead, error: string) {
+    await db.lead.update({ where: { id: lead.id }, data: { state: 'error', error, dueAt: null } });
+  }
+
+  // ----- LinkedIn steps ------------------------------------------------------------------------
+
+  async function linkedinAction(lead: LeadWithCampaign, step: CampaignStep, at: number, likesOptedOut: boolean) {
+    const base = { identityId: lead.identityId, profileUrl: lead.linkedinUrl ?? '', idempotencyKey: idempotencyKeyOf(lead), at };
     switch (step.kind) {
       case 'linkedin-connection-request':
         return linkedin.sendConnectionRequest({ ...base, note: step.note === undefined ? undefined : renderTemplate(step.note, variablesOf(lead)) });
@@ -62,84 +113,20 @@ export function createCampaignStepActivities(db: Database, linkedin: LinkedinGat
     }
   }
 
-  /** Moves the lead past its current step: the next step's delay starts now. */
-  function advance(lead: LeadWithCampaign, at: number): Prisma.LeadUpdateInput {
-    const next = (lead.campaign.steps as unknown as CampaignStep[])[lead.stepIndex + 1];
-    return {
-      stepIndex: lead.stepIndex + 1,
-      nextStepKind: next ? kindOfStep[next.kind] : null,
-      dueAt: next ? new Date(at + next.delayMinutes * 60_000) : null,
-      state: next ? 'waiting' : 'done',
-      waitingReason: null,
-    };
-  }
-
-  async function nextDueAt(identityId: string): Promise<DueLeadStepOutcome['nextDueAt']> {
-    const rows = await db.lead.groupBy({
-      by: ['nextStepKind'],
-      where: { identityId, state: 'waiting', dueAt: { not: null }, campaign: { status: 'active' } },
-      _min: { dueAt: true },
-    });
-    return Object.fromEntries(
-      rows.flatMap((row) => (row.nextStepKind && row._min.dueAt ? [[row.nextStepKind, row._min.dueAt.getTime()]] : [])),
-    );
-  }
-
-  return {
-    /**
-     * Performs the oldest due step among `readyKinds` (those with budget and a reached slot), then
-     * answers when each kind's next step is due. Like steps are skipped without an action while
-     * the identity opts out of likes. Idempotent: the action is keyed by campaign/lead/step.
-     */
-    async runDueLeadStep(input: { identityId: string; at: number; readyKinds: LinkedinActionKind[]; likesOptedOut: boolean }): Promise<DueLeadStepOutcome> {
-      const kinds = input.likesOptedOut ? [...new Set([...input.readyKinds, 'like' as const])] : input.readyKinds;
-      const lead =
-        kinds.length === 0
-          ? null
-          : await db.lead.findFirst({
-              where: { identityId: input.identityId, state: 'waiting', nextStepKind: { in: kinds }, dueAt: { lte: new Date(input.at) }, campaign: { status: 'active' } },
-              orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-              include: { campaign: true },
-            });
-      const performed = lead ? await performStep(lead, input.at, input.likesOptedOut) : null;
-      return { performed, nextDueAt: await nextDueAt(input.identityId) };
-    },
-  };
-
-  async function performStep(lead: LeadWithCampaign, at: number, likesOptedOut: boolean): Promise<DueLeadStepOutcome['performed']> {
-    const step = stepOf(lead);
-    const kind = step ? kindOfStep[step.kind] : null;
-    if (!step || !kind) {
-      await db.lead.update({ where: { id: lead.id }, data: { state: 'error', error: `step ${lead.stepIndex} cannot run here`, dueAt: null } });
-      return null;
-    }
-    const idempotencyKey = `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
-    const alreadyDone = await db.leadAction.findUnique({ where: { idempotencyKey } });
-    if (alreadyDone) {
-      // A retry after a crash between the action and this bookkeeping: advance only.
-      await db.lead.update({ where: { id: lead.id }, data: advance(lead, alreadyDone.performedAt.getTime()) });
-      return null;
-    }
+  async function performLinkedinStep(lead: LeadWithCampaign, step: CampaignStep, at: number, likesOptedOut: boolean): Promise<DueLeadStepOutcome['performed']> {
+    const kind = STEP_KIND[step.kind];
     try {
-      const result = await act(lead, step, idempotencyKey, at, likesOptedOut).catch((error: unknown) => {
+      const result = await linkedinAction(lead, step, at, likesOptedOut).catch((error: unknown) => {
         // Inviting an existing connection has nothing left to do: the step is complete, no budget spent.
         if (error instanceof LinkedinAlreadyConnectedError) return { skipped: 'already connected' };
         throw error;
       });
-      await db.$transaction([
-        db.leadAction.create({
-          data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey, performedAt: new Date(at), result: result as Prisma.InputJsonValue },
-        }),
-        db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
-      ]);
-      const skipped = 'skipped' in result;
-      return skipped ? null : { kind, leadId: lead.id, stepIndex: lead.stepIndex };
+      await recordAndAdvance(lead, kind, at, result as Prisma.InputJsonValue);
+      return 'skipped' in result ? null : { kind, leadId: lead.id, stepIndex: lead.stepIndex };
     } catch (error) {
       if (error instanceof ReinviteBlockedError) {
-        await db.lead.update({
-          where: { id: lead.id },
-          data: { dueAt: new Date(error.blockedUntil), waitingReason: `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}` },
-        });
+        const until = new Date(error.blockedUntil);
+        await db.lead.update({ where: { id: lead.id }, data: { dueAt: until, waitingReason: `re-invite blocked until ${until.toISOString()}` } });
         return null;
       }
       if (error instanceof PendingInvitationCapError) {
@@ -150,10 +137,170 @@ export function createCampaignStepActivities(db: Database, linkedin: LinkedinGat
         return null;
       }
       if (error instanceof LinkedinGatewayError && !error.retryable) {
-        await db.lead.update({ where: { id: lead.id }, data: { state: 'error', error: `${error.code}: ${error.message}`, dueAt: null } });
+        await failLead(lead, `${error.code}: ${error.message}`);
         return null;
       }
       throw error;
     }
   }
+
+  // ----- Email steps ---------------------------------------------------------------------------
+
+  /** Sends from each inbox in the current local day (enough for both caps). */
+  async function sendHistory(inboxIds: string[], since: number): Promise<Map<string, number[]>> {
+    const actions = await db.leadAction.findMany({
+      where: { kind: 'email', performedAt: { gte: new Date(since) }, lead: { inboxId: { in: inboxIds } } },
+      select: { performedAt: true, lead: { select: { inboxId: true } } },
+    });
+    const history = new Map<string, number[]>(inboxIds.map((id) => [id, []]));
+    for (const action of actions) history.get(action.lead.inboxId ?? '')?.push(action.performedAt.getTime());
+    return history;
+  }
+
+  /** The inbox a lead's email goes from: its own (sticky), the campaign's fixed one, or a Shuffle pick. */
+  async function inboxFor(lead: LeadWithCampaign, inboxes: EmailInbox[]): Promise<{ inbox: EmailInbox } | { error: string }> {
+    const byId = new Map(inboxes.map((inbox) => [inbox.id, inbox]));
+    const connected = inboxes.filter((inbox) => inbox.status === 'connected').map((inbox) => inbox.id);
+    const fixed = lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox;
+    const loads = await db.lead.groupBy({ by: ['inboxId'], where: { identityId: lead.identityId, inboxId: { in: connected } }, _count: true });
+    const choice = chooseInbox({
+      leadKey: lead.id,
+      assignedInboxId: lead.inboxId ?? fixed,
+      connectedInboxIds: connected,
+      leadsPerInbox: Object.fromEntries(loads.map((row) => [row.inboxId ?? '', row._count])),
+    });
+    if (choice.kind === 'inbox') return { inbox: byId.get(choice.inboxId) as EmailInbox };
+    if (choice.kind === 'no-inbox') return { error: 'no connected email inbox: connect one to this identity' };
+    const address = byId.get(choice.inboxId)?.email ?? choice.inboxId;
+    return { error: `inbox ${address} is disconnected: reconnect ${address} to resume this lead` };
+  }
+
+  async function sendEmailStep(lead: LeadWithCampaign, step: Extract<CampaignStep, { kind: 'email' }>, inbox: EmailInbox, at: number): Promise<void> {
+    const key = idempotencyKeyOf(lead);
+    // At most once: the intent is recorded before the send, so a retry after a crash never sends twice.
+    await db.leadAction.create({
+      data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(at), result: { state: 'sending', inboxId: inbox.id } },
+    });
+    await db.lead.update({ where: { id: lead.id }, data: { inboxId: inbox.id } });
+    const identity = await db.identity.findUniqueOrThrow({ where: { id: lead.identityId } });
+    const variables = variablesOf(lead);
+    const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml: identity.signatureHtml });
+    const messageId = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: lead.stepIndex, domain: inbox.email.split('@')[1] ?? 'pacer.invalid' });
+    const sent = await sendSmtpEmail(
+      {
+        host: inbox.smtpHost,
+        port: inbox.smtpPort,
+        security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
+        username: inbox.username,
+        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
+      },
+      { from: { address: inbox.email, name: inbox.displayName ?? undefined }, to: lead.email ?? '', subject: renderTemplate(step.subject, variables), ...body, messageId },
+    );
+    await db.$transaction([
+      db.leadAction.update({ where: { idempotencyKey: key }, data: { result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
+      db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
+    ]);
+  }
+
+  /** Tries the due email leads oldest first; the first whose inbox has room now is sent. */
+  async function performDueEmail(identityId: string, at: number): Promise<{ performed: DueLeadStepOutcome['performed']; blockedUntil: number | null }> {
+    const inboxes = await db.emailInbox.findMany({ where: { identityId } });
+    const candidates = await db.lead.findMany({
+      where: { ...activeWaiting(identityId), nextStepKind: 'email', dueAt: { lte: new Date(at) } },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      take: EMAIL_CANDIDATES,
+      include: { campaign: true },
+    });
+    if (candidates.length === 0) return { performed: null, blockedUntil: null };
+    const history = await sendHistory(inboxes.map((inbox) => inbox.id), at - 26 * 3600 * 1000);
+    const zone = (await db.identity.findUniqueOrThrow({ where: { id: identityId } })).timeZone;
+    let blockedUntil: number | null = null;
+    for (const lead of candidates) {
+      const step = stepsOf(lead)[lead.stepIndex];
+      if (step?.kind !== 'email') continue;
+      const intent = await db.leadAction.findUnique({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+      if (intent) {
+        // A crash after the send began: the server may have the message, so it is never sent again.
+        await db.$transaction([
+          db.leadAction.update({ where: { id: intent.id }, data: { result: { ...(intent.result as object), state: 'sent-unconfirmed' } } }),
+          db.lead.update({ where: { id: lead.id }, data: advance(lead, intent.performedAt.getTime()) }),
+        ]);
+        return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
+      }
+      const chosen = await inboxFor(lead, inboxes);
+      if ('error' in chosen) {
+        await failLead(lead, chosen.error);
+        continue;
+      }
+      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: zone, perDay: chosen.inbox.dailyRate, perHour: chosen.inbox.hourlyRate });
+      if (!capacity.allowedNow) {
+        blockedUntil = Math.min(blockedUntil ?? Infinity, capacity.nextAllowedAt);
+        continue;
+      }
+      try {
+        await sendEmailStep(lead, step, chosen.inbox, at);
+        return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
+      } catch (error) {
+        if (!(error instanceof SmtpSendError)) throw error;
+        if (!error.retryable) {
+          await failLead(lead, `email from ${chosen.inbox.email} failed (${error.code}): ${error.message}`);
+          return { performed: null, blockedUntil: null };
+        }
+        // Retry only when the message certainly never reached the server; otherwise keep the intent,
+        // so the retry records the step as sent-unconfirmed instead of sending a second copy.
+        if (certainlyNotDelivered(error)) await db.leadAction.delete({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+        throw error;
+      }
+    }
+    return { performed: null, blockedUntil };
+  }
+
+  // ----- Dispatch ------------------------------------------------------------------------------
+
+  async function nextDueAt(identityId: string): Promise<DueLeadStepOutcome['nextDueAt']> {
+    const rows = await db.lead.groupBy({ by: ['nextStepKind'], where: { ...activeWaiting(identityId), dueAt: { not: null } }, _min: { dueAt: true } });
+    return Object.fromEntries(rows.flatMap((row) => (row.nextStepKind && row._min.dueAt ? [[row.nextStepKind, row._min.dueAt.getTime()]] : [])));
+  }
+
+  async function performDueLinkedinStep(identityId: string, at: number, kinds: PacedKind[], likesOptedOut: boolean) {
+    if (kinds.length === 0) return null;
+    const lead = await db.lead.findFirst({
+      where: { ...activeWaiting(identityId), nextStepKind: { in: kinds }, dueAt: { lte: new Date(at) } },
+      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+      include: { campaign: true },
+    });
+    if (!lead) return null;
+    const step = stepsOf(lead)[lead.stepIndex];
+    if (!step) {
+      await failLead(lead, `step ${lead.stepIndex} does not exist in the campaign`);
+      return null;
+    }
+    if (await db.leadAction.findUnique({ where: { idempotencyKey: idempotencyKeyOf(lead) } })) {
+      // A retry after a crash between the action and this bookkeeping: advance only.
+      await db.lead.update({ where: { id: lead.id }, data: advance(lead, at) });
+      return null;
+    }
+    return performLinkedinStep(lead, step, at, likesOptedOut);
+  }
+
+  return {
+    /**
+     * Performs the oldest due step among `readyKinds` (budget left and slot reached), then answers
+     * when each kind's next step can go. Like steps are skipped without an action while the
+     * identity opts out of likes. Idempotent: every action is keyed by campaign/lead/step.
+     */
+    async runDueLeadStep(input: { identityId: string; at: number; readyKinds: PacedKind[]; likesOptedOut: boolean }): Promise<DueLeadStepOutcome> {
+      const linkedinKinds = input.readyKinds.filter((kind) => kind !== 'email');
+      if (input.likesOptedOut && !linkedinKinds.includes('like')) linkedinKinds.push('like');
+      let performed = await performDueLinkedinStep(input.identityId, input.at, linkedinKinds, input.likesOptedOut);
+      let emailBlockedUntil: number | null = null;
+      if (!performed && input.readyKinds.includes('email')) {
+        ({ performed, blockedUntil: emailBlockedUntil } = await performDueEmail(input.identityId, input.at));
+      }
+      const due = await nextDueAt(input.identityId);
+      if (emailBlockedUntil !== null && (due.email ?? Infinity) <= input.at) due.email = emailBlockedUntil;
+      const connected = await db.emailInbox.aggregate({ where: { identityId: input.identityId, status: 'connected' }, _sum: { dailyRate: true } });
+      return { performed, nextDueAt: due, emailDailyCapacity: connected._sum.dailyRate ?? 0 };
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
+import { emailInboxRoutes, InboxConnections } from './email-inboxes';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
+  app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -1,10 +1,10 @@
 import type { Campaign, Lead, Prisma } from '@prisma/client';
 import { Router } from 'express';
 import type { Database } from '../db/client';
-import type { ActionKind } from '../domain/pacing';
+import { STEP_KIND } from '../activities/campaign-steps';
 import { normaliseProfileUrl } from '../integrations/linkedin/gateway';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../lib/errors';
-import type { IdentityStatus } from '../workflows/identity';
+import type { IdentityStatus, PacedKind } from '../workflows/identity';
 import { callerOf, type Caller } from './auth';
 import { addLeadsSchema, createCampaignSchema, leadRowSchema, type CampaignStep } from './campaign-schemas';
 import type { IdentityWorkflows } from './identity-workflows';
@@ -12,14 +12,6 @@ import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const STEP_ACTION: Record<CampaignStep['kind'], ActionKind> = {
-  'linkedin-connection-request': 'connectionRequest',
-  'linkedin-message': 'message',
-  'linkedin-profile-scrape': 'scrape',
-  'linkedin-like': 'like',
-  email: 'email',
-};
 
 type CampaignStatus = 'draft' | 'active' | 'paused';
 
@@ -52,8 +44,8 @@ function leadProgress(lead: Lead, campaign: Campaign, status: IdentityStatus | n
   if (!status.inWindow) {
     return { nextActionAt: new Date(status.nextWindowStart).toISOString(), waitingReason: 'outside working hours' };
   }
-  const kind = lead.nextStepKind as ActionKind | null;
-  const pacing = kind && kind !== 'email' ? status.pacing[kind] : undefined;
+  const kind = lead.nextStepKind as PacedKind | null;
+  const pacing = kind ? status.pacing[kind] : undefined;
   if (pacing && pacing.left === 0) {
     return { nextActionAt: new Date(status.nextWindowStart).toISOString(), waitingReason: 'daily budget spent' };
   }
@@ -115,15 +107,20 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
   router.post('/campaigns', async (request, response) => {
     const caller = callerOf(request);
     const input = parseInput(createCampaignSchema, request.body);
-    const identity = await db.identity.findFirst({ where: { id: input.identityId, workspaceId: caller.workspaceId, deletedAt: null } });
+    const identity = await db.identity.findFirst({
+      where: { id: input.identityId, workspaceId: caller.workspaceId, deletedAt: null },
+      include: { emailInboxes: { select: { id: true } } },
+    });
     const problems: FieldProblem[] = [];
     if (!identity) problems.push({ field: 'identityId', message: 'no such identity' });
-    if (input.emailInbox !== 'SHUFFLE') problems.push({ field: 'emailInbox', message: 'no such inbox on this identity' });
-    input.steps.forEach((step, index) => {
-      if (step.kind === 'email') {
-        problems.push({ field: `steps.${index}`, message: 'email steps need a connected email inbox, and this identity has none' });
-      }
-    });
+    const inboxIds = new Set(identity?.emailInboxes.map((inbox) => inbox.id));
+    if (input.emailInbox !== 'SHUFFLE' && !inboxIds.has(input.emailInbox)) {
+      problems.push({ field: 'emailInbox', message: 'no such inbox on this identity' });
+    }
+    const firstEmailStep = input.steps.findIndex((step) => step.kind === 'email');
+    if (identity && firstEmailStep >= 0 && inboxIds.size === 0) {
+      problems.push({ field: `steps.${firstEmailStep}`, message: 'email steps need an email inbox, and this identity has none' });
+    }
     if (problems.length > 0) throw new ValidationError(problems);
     const campaign = await db.$transaction(async (tx) => {
       const created = await tx.campaign.create({
@@ -185,6 +182,7 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
     const { leads: rows } = parseInput(addLeadsSchema, request.body);
     const steps = stepsOf(campaign);
     const needsLinkedin = steps.some((step) => step.kind !== 'email');
+    const needsEmail = steps.some((step) => step.kind === 'email');
     const rejected: { index: number; errors: FieldProblem[] }[] = [];
     const duplicates: { index: number; reason: string }[] = [];
     const accepted: { index: number; data: Prisma.LeadCreateManyInput }[] = [];
@@ -209,6 +207,10 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
         return;
       }
       const email = parsed.data.email?.toLowerCase();
+      if (needsEmail && !email) {
+        rejected.push({ index, errors: [{ field: 'email', message: 'required: the campaign has email steps' }] });
+        return;
+      }
       const keys = [linkedinUrl && `linkedin:${linkedinUrl}`, email && `email:${email}`].filter((key): key is string => Boolean(key));
       const repeated = keys.find((key) => seen.has(key));
       if (repeated) {
@@ -229,7 +231,7 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
           linkedinUrl,
           email,
           variables: parsed.data.variables ?? {},
-          nextStepKind: STEP_ACTION[firstStep.kind],
+          nextStepKind: STEP_KIND[firstStep.kind],
           dueAt: new Date(now + firstStep.delayMinutes * 60_000),
         },
       });

@@ -58,6 +58,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/campaigns/:id/resume', summary: 'Resume a paused campaign', tag: 'Campaigns', security: 'apiKey', success: [200, 'Active'] },
   { method: 'post', path: '/campaigns/:id/leads', summary: 'Add leads in bulk (bad rows reported one by one, good rows kept)', tag: 'Campaigns', security: 'apiKey', body: addLeadsSchema, success: [200, 'Created count, duplicates and rejected rows by index'] },
   { method: 'get', path: '/campaigns/:id/leads', summary: "Leads with their step, next action time, waiting reason and error", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of leads'] },
+  { method: 'delete', path: '/identities/:id/email-accounts/:accountId', summary: 'Disconnect an email inbox (409 with leads mid-sequence unless ?force=true; they then stop with an error naming the address)', tag: 'Email', security: 'apiKey', success: [200, 'Disconnected, with the number of leads stopped'] },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },

@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   TEMPORAL_DEV_SERVER_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   PACER_DATA_DIR: z.string().default('.data'),
+  PACER_ENCRYPTION_KEYS: optionalString,
   LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
   LINKEDIN_GATEWAY_URL: optionalString,
   LINKEDIN_GATEWAY_TOKEN: optionalString,
@@ -49,6 +50,8 @@ export interface Config {
     uiPort: number;
   };
   dataDir: string;
+  /** `<keyId>:<base64 key>,…` (lib/secrets); unset outside production means a key kept in the data folder. */
+  encryptionKeys: string | undefined;
   /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
   linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
 }
@@ -84,6 +87,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       uiPort: env.TEMPORAL_UI_PORT,
     },
     dataDir: env.PACER_DATA_DIR,
+    encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
   };
 }

@@ -50,16 +50,16 @@ export interface IdentityConfig {
   autoWithdraw: { enabled: boolean; afterDays: number };
 }
 
-/** The LinkedIn kinds the workflow paces (email pacing arrives with inboxes). */
-export const LINKEDIN_ACTION_KINDS = ['connectionRequest', 'message', 'scrape', 'like'] as const;
-export type LinkedinActionKind = (typeof LINKEDIN_ACTION_KINDS)[number];
+/** The kinds the workflow paces, each with its own daily budget. */
+export const PACED_KINDS = ['connectionRequest', 'message', 'scrape', 'like', 'email'] as const;
+export type PacedKind = (typeof PACED_KINDS)[number];
 
 /** Today's use, per local day of the identity; plain JSON so it crosses continue-as-new. */
 export interface DayUsage {
   localDate: string;
-  used: Record<LinkedinActionKind, number>;
+  used: Record<PacedKind, number>;
   /** When the next action of each kind may happen (spacing across the window). */
-  nextSlotAt: Partial<Record<LinkedinActionKind, number>>;
+  nextSlotAt: Partial<Record<PacedKind, number>>;
 }
 
 export interface IdentityWorkflowInput {
@@ -99,7 +99,7 @@ export interface IdentityStatus {
   nextWindowStart: number;
   workingHours: WorkingHours;
   /** Today's budgets and spacing per kind (local day); scrapes include the workspace pool. */
-  pacing: Record<LinkedinActionKind, KindPacing>;
+  pacing: Record<PacedKind, KindPacing>;
   likesEnabled: boolean;
   /** Epoch ms when raised LinkedIn limits fall back to the recommended values, or null. */
   raisedLimitsFallBackAt: number | null;
@@ -135,27 +135,29 @@ const { runDueLeadStep } = proxyLocalActivities<PacerActivities>({
 const SLOT_MARGIN_MS = 2 * 60_000;
 
 function emptyUsage(localDate: string): DayUsage {
-  return { localDate, used: { connectionRequest: 0, message: 0, scrape: 0, like: 0 }, nextSlotAt: {} };
+  return { localDate, used: { connectionRequest: 0, message: 0, scrape: 0, like: 0, email: 0 }, nextSlotAt: {} };
 }
 
-function dailyLimits(config: IdentityConfig, scrapingPool: number, now: number): Record<LinkedinActionKind, number> {
-  const limits = effectiveLinkedinLimits(config.linkedinLimits, now);
+function dailyLimits(state: IdentityState, now: number): Record<PacedKind, number> {
+  const limits = effectiveLinkedinLimits(state.config.linkedinLimits, now);
   return {
     connectionRequest: limits.dailyConnectionRequests,
     message: limits.dailyMessages,
-    scrape: scrapingPool + limits.dailyScrapings,
-    like: config.likingsOptOut ? 0 : DAILY_LIKES,
+    scrape: state.scrapingPool + limits.dailyScrapings,
+    like: state.config.likingsOptOut ? 0 : DAILY_LIKES,
+    // Each inbox's own day and clock-hour caps are enforced when a send is chosen (activity).
+    email: state.emailDailyCapacity,
   };
 }
 
 function describeStatus(input: IdentityWorkflowInput, state: IdentityState, now: number): IdentityStatus {
-  const { config, usage, nextDueAt, scrapingPool } = state;
+  const { config, usage, nextDueAt } = state;
   const window = currentWindow(config.workingHours, now);
   const next = nextWindowStart(config.workingHours, now);
-  const limits = dailyLimits(config, scrapingPool, now);
+  const limits = dailyLimits(state, now);
   const today = usage.localDate === localDateOf(now, config.workingHours.timeZone) ? usage : emptyUsage('');
   const pacing = Object.fromEntries(
-    LINKEDIN_ACTION_KINDS.map((kind) => [
+    PACED_KINDS.map((kind) => [
       kind,
       {
         limit: limits[kind],
@@ -165,7 +167,7 @@ function describeStatus(input: IdentityWorkflowInput, state: IdentityState, now:
         nextDueAt: nextDueAt[kind] ?? null,
       },
     ]),
-  ) as Record<LinkedinActionKind, KindPacing>;
+  ) as Record<PacedKind, KindPacing>;
   return {
     identityId: input.identityId,
     now,
@@ -186,14 +188,16 @@ function describeStatus(input: IdentityWorkflowInput, state: IdentityState, now:
 interface IdentityState {
   config: IdentityConfig;
   scrapingPool: number;
+  /** Sum of the daily rates of the identity's connected inboxes, as the last activity saw it. */
+  emailDailyCapacity: number;
   usage: DayUsage;
   /** From the last local activity: when the earliest waiting step of each kind is due. */
-  nextDueAt: Partial<Record<LinkedinActionKind, number>>;
+  nextDueAt: Partial<Record<PacedKind, number>>;
 }
 
 /** The kinds that may act now: budget left, slot reached, and a step due. */
-function readyKinds(state: IdentityState, limits: Record<LinkedinActionKind, number>, now: number): LinkedinActionKind[] {
-  return LINKEDIN_ACTION_KINDS.filter(
+function readyKinds(state: IdentityState, limits: Record<PacedKind, number>, now: number): PacedKind[] {
+  return PACED_KINDS.filter(
     (kind) =>
       remainingDailyBudget(limits[kind], state.usage.used[kind]) > 0 &&
       (state.usage.nextSlotAt[kind] ?? Infinity) <= now &&
@@ -202,9 +206,9 @@ function readyKinds(state: IdentityState, limits: Record<LinkedinActionKind, num
 }
 
 /** The earliest instant some kind could act: max(its slot, its due step), for kinds with budget left. */
-function nextActionInstant(state: IdentityState, limits: Record<LinkedinActionKind, number>): number {
+function nextActionInstant(state: IdentityState, limits: Record<PacedKind, number>): number {
   return Math.min(
-    ...LINKEDIN_ACTION_KINDS.filter((kind) => remainingDailyBudget(limits[kind], state.usage.used[kind]) > 0).map((kind) =>
+    ...PACED_KINDS.filter((kind) => remainingDailyBudget(limits[kind], state.usage.used[kind]) > 0).map((kind) =>
       Math.max(state.usage.nextSlotAt[kind] ?? Infinity, state.nextDueAt[kind] ?? Infinity),
     ),
   );
@@ -214,6 +218,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
   const state: IdentityState = {
     config: input.config,
     scrapingPool: input.workspaceScrapingPool,
+    emailDailyCapacity: 0,
     usage: input.usage ?? emptyUsage(''),
     nextDueAt: {},
   };
@@ -247,11 +252,11 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     const localDate = localDateOf(now, config.workingHours.timeZone);
     if (state.usage.localDate !== localDate) state.usage = emptyUsage(localDate);
     const window = currentWindow(config.workingHours, now);
-    const limits = dailyLimits(config, state.scrapingPool, now);
+    const limits = dailyLimits(state, now);
 
     if (window) {
       // Plan a spaced slot for every kind that has budget left and none planned yet.
-      for (const kind of LINKEDIN_ACTION_KINDS) {
+      for (const kind of PACED_KINDS) {
         const left = remainingDailyBudget(limits[kind], state.usage.used[kind]);
         if (left > 0 && state.usage.nextSlotAt[kind] === undefined) {
           state.usage.nextSlotAt[kind] = nextActionAt({ now, windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
@@ -262,6 +267,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         dueWorkChanged = false;
         const outcome = await runDueLeadStep({ identityId: input.identityId, at: now, readyKinds: ready, likesOptedOut: config.likingsOptOut });
         state.nextDueAt = outcome.nextDueAt;
+        state.emailDailyCapacity = outcome.emailDailyCapacity;
         if (outcome.performed) {
           const kind = outcome.performed.kind;
           state.usage.used[kind] += 1;

@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
@@ -41,7 +42,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator() }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

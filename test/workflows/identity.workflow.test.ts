@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { testKeyring } from '../support/keyring';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -42,7 +43,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator() }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
     workflowBundle: await workflowBundle(),
   });
   workerRunning = worker.run();

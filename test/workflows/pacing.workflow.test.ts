@@ -9,6 +9,7 @@ import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
 import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { testKeyring } from '../support/keyring';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -24,6 +25,9 @@ const steps = [
   { kind: 'linkedin-connection-request', delayMinutes: 0, note: 'Hi {{firstName}}, glad to connect.' },
   { kind: 'linkedin-like', delayMinutes: 24 * 60 },
 ];
+
+// Simulated weeks on a shared 2-core machine: generous, since speed is measured by the bench, not here.
+jest.setTimeout(240_000);
 
 let server: RunningServer;
 let env: TestWorkflowEnvironment;
@@ -41,7 +45,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator() }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
     workflowBundle: await workflowBundle(),
   });
   workerRunning = worker.run();
@@ -52,7 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
   await workerRunning;
   await db?.$disconnect();
   await env?.teardown();
@@ -165,4 +169,41 @@ test('a limit raised at midday gives more invitations the same day; a paused cam
   expect((await request(app).post(`/campaigns/${campaignId}/resume`).set(auth())).status).toBe(200);
   await skipTo(monday.plus({ days: 3 }).set({ hour: 19 }));
   expect(await db.leadAction.count({ where: { identityId, kind: 'connectionRequest' } })).toBe(50);
+});
+
+test('a worker stopped mid-day and replaced by a new one loses and doubles no action', async () => {
+  const sunday = await nextSundayEvening();
+  await skipTo(sunday);
+  // Workers without a sticky cache: every task goes through the shared queue, as after a crash when the
+  // sticky queue times out (the time-skipping test server does not time sticky queues out).
+  worker.shutdown();
+  await workerRunning;
+  const nonStickyWorker = async () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      maxCachedWorkflows: 0,
+      activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
+      workflowBundle: await workflowBundle(),
+    });
+  worker = await nonStickyWorker();
+  workerRunning = worker.run();
+  const { identityId } = await identityWithCampaign('Restart', 30);
+  const monday = sunday.plus({ days: 1 });
+
+  await skipTo(monday.set({ hour: 13 }));
+  const beforeRestart = await db.leadAction.count({ where: { identityId } });
+  expect(beforeRestart).toBeGreaterThan(0);
+  // Replace the worker mid-day: the new one replays the workflow from its history and goes on.
+  worker.shutdown();
+  await workerRunning;
+  worker = await nonStickyWorker();
+  workerRunning = worker.run();
+
+  await skipTo(monday.plus({ days: 3 }).set({ hour: 19 }));
+  const invitations = await actionsOf(identityId, 'connectionRequest');
+  expect(countPerLocalDay(invitations)).toEqual({ [monday.toISODate() as string]: 20, [monday.plus({ days: 1 }).toISODate() as string]: 10 });
+  // Exactly one action per lead and step: the idempotency keys are unique, and every lead finished.
+  expect(await db.leadAction.count({ where: { identityId } })).toBe(30 * 3);
+  expect(await db.lead.count({ where: { identityId, state: 'done' } })).toBe(30);
 });

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { DateTime } from 'luxon';
+import request from 'supertest';
+import { createActivities } from '../../activities';
+import { inboxPasswordAssociatedData } from '../../activities/campaign-steps';
+import { createApp } from '../../api/app';
+import { InboxConnections } from '../../api/email-inboxes';
+import { IdentityWorkflows } from '../../api/identity-workflows';
+import { createDatabase, type Database } from '../../db/client';
+import { localHourOf } from '../../domain/pacing';
+import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
+import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLogger } from '../../lib/logger';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
+import { encryptSecret } from '../../lib/secrets';
+import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
+import { createWorkspaceWithKey } from '../support/api';
+import { testKeyring } from '../support/keyring';
+import { sharedServices } from '../support/services';
+import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
+import { connectTimeSkippingEnv, workflowBundle } from '../support/temporal';
+
+const PARIS = 'Europe/Paris';
+const hours: WorkingHours = { timeZone: PARIS, days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
+const TASK_QUEUE = 'email-pacing-test';
+const PASSWORDS = { 'ada@outreach.example': 'first-inbox-password', 'ada@sales.example': 'second-inbox-password' };
+
+// Simulated weeks on a shared 2-core machine: generous, since speed is measured by the bench, not here.
+jest.setTimeout(240_000);
+
+let server: RunningServer;
+let env: TestWorkflowEnvironment;
+let smtp: SmtpTestServer;
+let db: Database;
+let worker: Worker;
+let workerRunning: Promise<void>;
+let app: Express;
+let apiKey: string;
+let connections: InboxConnections;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  env = await connectTimeSkippingEnv(server.address);
+  await ensureSearchAttributes(env.connection, 'default');
+  smtp = await startSmtpTestServer({ users: PASSWORDS });
+  db = createDatabase(sharedServices().databaseUrl);
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
+    workflowBundle: await workflowBundle(),
+  });
+  workerRunning = worker.run();
+  const identityWorkflows = new IdentityWorkflows(env.client, TASK_QUEUE);
+  app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
+  connections = new InboxConnections(db, identityWorkflows);
+  apiKey = (await createWorkspaceWithKey(db, 'email-pacing')).apiKey;
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRunning;
+  await db?.$disconnect();
+  await smtp?.stop();
+  await env?.teardown();
+  await server?.stop();
+});
+
+const auth = () => ({ Authorization: `Bearer ${apiKey}` });
+
+async function skipTo(instant: DateTime): Promise<void> {
+  await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));
+}
+
+/** An SMTP inbox as connecting one stores it: the password only as an envelope bound to its row. */
+async function addInbox(identityId: string, workspaceId: string, email: keyof typeof PASSWORDS) {
+  const id = randomUUID();
+  return db.emailInbox.create({
+    data: {
+      id,
+      workspaceId,
+      identityId,
+      email,
+      smtpHost: smtp.host,
+      smtpPort: smtp.port,
+      smtpSecurity: 'none',
+      username: email,
+      passwordEnvelope: encryptSecret(testKeyring, PASSWORDS[email], inboxPasswordAssociatedData(id)),
+    },
+  });
+}
+
+test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps hold; a disconnected inbox stops its leads until reconnected', async () => {
+  let sunday = DateTime.fromMillis(await env.currentTimeMs(), { zone: PARIS }).startOf('day').set({ hour: 20 });
+  while (sunday.weekday !== 7 || sunday.toMillis() <= (await env.currentTimeMs())) sunday = sunday.plus({ days: 1 });
+  await skipTo(sunday);
+
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Ada', lastName: 'Mailer', workingHours: hours })).body;
+  const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+  const first = await addInbox(identity.id, stored.workspaceId, 'ada@outreach.example');
+  const second = await addInbox(identity.id, stored.workspaceId, 'ada@sales.example');
+  await request(app).put(`/identities/${identity.id}/signature`).set(auth()).send({ mode: 'html', html: '<p>Ada <b>Mailer</b></p>' });
+
+  const campaign = await request(app)
+    .post('/campaigns')
+    .set(auth())
+    .send({
+      identityId: identity.id,
+      name: 'Mail',
+      emailInbox: 'SHUFFLE',
+      steps: [
+        { kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}} from {{company}}</p>' },
+        { kind: 'email', delayMinutes: 2 * 24 * 60, subject: 'Following up, {{firstName}}', body: '<p>Any thoughts?</p>' },
+      ],
+    });
+  expect(campaign.status).toBe(201);
+  const leads = Array.from({ length: 20 }, (_, index) => ({ firstName: `L${index}`, company: 'Acme', email: `lead${index}@prospects.example` }));
+  expect((await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads })).body.created).toBe(20);
+  await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+  // Monday: every first email goes out, from two inboxes, at most 5 per inbox per clock hour.
+  const monday = sunday.plus({ days: 1 });
+  await skipTo(monday.set({ hour: 18, minute: 30 }));
+  expect(smtp.messages).toHaveLength(20);
+  const inboxOf = new Map(smtp.messages.map((message) => [message.to[0], message.from?.address]));
+  const perInbox = [...inboxOf.values()].reduce<Record<string, number>>((counts, inbox) => ({ ...counts, [inbox ?? '?']: (counts[inbox ?? '?'] ?? 0) + 1 }), {});
+  expect(perInbox).toEqual({ 'ada@outreach.example': 10, 'ada@sales.example': 10 });
+  const sends = await db.leadAction.findMany({ where: { identityId: identity.id, kind: 'email' }, include: { lead: true } });
+  const perInboxHour = new Map<string, number>();
+  for (const send of sends) {
+    expect(isWithinWorkingHours(hours, send.performedAt.getTime())).toBe(true);
+    const key = `${send.lead.inboxId}@${localHourOf(send.performedAt.getTime(), PARIS)}`;
+    perInboxHour.set(key, (perInboxHour.get(key) ?? 0) + 1);
+  }
+  expect(Math.max(...perInboxHour.values())).toBeLessThanOrEqual(5);
+  const welcome = smtp.messages[0];
+  expect(welcome?.subject).toMatch(/^Hello L\d+$/);
+  expect(welcome?.html).toContain('from Acme');
+  expect(welcome?.html).toContain('<b>Mailer</b>');
+  expect(welcome?.text).toContain('-- \nAda Mailer');
+
+  // Tuesday: disconnect the first inbox (its leads are mid-sequence: 409 without force).
+  await skipTo(monday.plus({ days: 1 }).set({ hour: 12 }));
+  const refused = await request(app).delete(`/identities/${identity.id}/email-accounts/${first.id}`).set(auth());
+  expect(refused.status).toBe(409);
+  const disconnected = await request(app).delete(`/identities/${identity.id}/email-accounts/${first.id}`).query({ force: 'true' }).set(auth());
+  expect(disconnected.body).toMatchObject({ status: 'disconnected', leadsStopped: 10 });
+
+  // Thursday evening: the second inbox's leads got their follow-up; the first inbox's leads did not.
+  await skipTo(monday.plus({ days: 3 }).set({ hour: 19 }));
+  expect(smtp.messages).toHaveLength(30);
+  const listed = (await request(app).get(`/campaigns/${campaign.body.id}/leads`).query({ limit: 100 }).set(auth())).body.items;
+  const stopped = listed.filter((lead: { state: string }) => lead.state === 'error');
+  expect(stopped).toHaveLength(10);
+  for (const lead of stopped) {
+    expect(lead.error).toContain('reconnect ada@outreach.example');
+    expect(inboxOf.get(lead.email)).toBe('ada@outreach.example');
+  }
+
+  // Friday: the same address reconnects; its leads resume from the same address, never from the other one.
+  await skipTo(monday.plus({ days: 4 }).set({ hour: 8 }));
+  expect(await connections.reconnected(await db.emailInbox.findUniqueOrThrow({ where: { id: first.id } }))).toBe(10);
+  await skipTo(monday.plus({ days: 4 }).set({ hour: 19 }));
+  expect(smtp.messages).toHaveLength(40);
+  for (const message of smtp.messages) expect(message.from?.address).toBe(inboxOf.get(message.to[0]));
+  expect(await db.lead.count({ where: { campaignId: campaign.body.id, state: 'done' } })).toBe(20);
+  expect(second.id).not.toBe(first.id);
+});
+
+test('the SMTP server dropping the connection after DATA leaves the recipient with exactly one copy', async () => {
+  const crashing = await startSmtpTestServer({ users: PASSWORDS, failAfterData: 1 });
+  try {
+    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Crash', lastName: 'Test', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+    const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+    const id = randomUUID();
+    await db.emailInbox.create({
+      data: {
+        id,
+        workspaceId: stored.workspaceId,
+        identityId: identity.id,
+        email: 'ada@outreach.example',
+        smtpHost: crashing.host,
+        smtpPort: crashing.port,
+        smtpSecurity: 'none',
+        username: 'ada@outreach.example',
+        passwordEnvelope: encryptSecret(testKeyring, PASSWORDS['ada@outreach.example'], inboxPasswordAssociatedData(id)),
+      },
+    });
+    const campaign = await request(app)
+      .post('/campaigns')
+      .set(auth())
+      .send({ identityId: identity.id, name: 'Crash', steps: [{ kind: 'email', delayMinutes: 0, subject: 'Once', body: '<p>Only once</p>' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ email: 'once@prospects.example' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+    await env.sleep('1 day');
+
+    expect(crashing.messages).toHaveLength(1);
+    const lead = await db.lead.findFirstOrThrow({ where: { campaignId: campaign.body.id }, include: { actions: true } });
+    expect(lead.state).toBe('done');
+    expect(lead.actions).toHaveLength(1);
+    expect(lead.actions[0]?.result).toMatchObject({ state: 'sent-unconfirmed' });
+  } finally {
+    await crashing.stop();
+  }
+});
