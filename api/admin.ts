@@ -8,8 +8,7 @@ import { bearerToken, generateApiKey, hashApiKey } from './auth';
 import type { IdentityWorkflows } from './identity-workflows';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './ids';
 
 const workspaceFields = {
   name: z.string().trim().min(1).max(200),
@@ -66,7 +65,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined, id
   router.use('/admin', requireOperator(operatorApiKey));
 
   async function findWorkspace(id: string): Promise<Workspace> {
-    const workspace = UUID.test(id) ? await db.workspace.findUnique({ where: { id } }) : null;
+    const workspace = isUuid(id) ? await db.workspace.findUnique({ where: { id } }) : null;
     if (!workspace) throw new NotFoundError(`No workspace ${id}`);
     return workspace;
   }
@@ -139,7 +138,7 @@ export function adminRoutes(db: Database, operatorApiKey: string | undefined, id
   /** Revocation takes effect on the next request; revoking twice is harmless. */
   router.delete('/admin/workspaces/:id/api-keys/:keyId', async (request, response) => {
     const workspace = await findWorkspace(request.params.id);
-    const apiKey = UUID.test(request.params.keyId)
+    const apiKey = isUuid(request.params.keyId)
       ? await db.apiKey.findFirst({ where: { id: request.params.keyId, workspaceId: workspace.id } })
       : null;
     if (!apiKey) throw new NotFoundError(`No API key ${request.params.keyId} in workspace ${workspace.id}`);

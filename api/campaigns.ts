@@ -10,8 +10,7 @@ import { addLeadsSchema, createCampaignSchema, leadRowSchema, type CampaignStep 
 import type { IdentityWorkflows } from './identity-workflows';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './ids';
 
 type CampaignStatus = 'draft' | 'active' | 'paused';
 
@@ -76,7 +75,7 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
   const router = Router();
 
   async function findOwned(caller: Caller, id: string): Promise<Campaign> {
-    const campaign = UUID.test(id) ? await db.campaign.findFirst({ where: { id, workspaceId: caller.workspaceId } }) : null;
+    const campaign = isUuid(id) ? await db.campaign.findFirst({ where: { id, workspaceId: caller.workspaceId } }) : null;
     if (!campaign) throw new NotFoundError(`No campaign ${id}`);
     return campaign;
   }

@@ -7,8 +7,7 @@ import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { parseInput } from './problem';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './ids';
 
 function disconnectedError(inbox: EmailInbox): string {
   return `inbox ${inbox.email} is disconnected: reconnect ${inbox.email} to resume this lead`;
@@ -52,7 +51,7 @@ export function emailInboxRoutes(db: Database, identities: IdentityService, conn
   router.delete('/identities/:id/email-accounts/:accountId', async (request, response) => {
     const identity = await identities.findOwned(callerOf(request), request.params.id);
     const { force } = parseInput(z.strictObject({ force: z.enum(['true', 'false']).default('false') }), request.query);
-    const inbox = UUID.test(request.params.accountId)
+    const inbox = isUuid(request.params.accountId)
       ? await db.emailInbox.findFirst({ where: { id: request.params.accountId, identityId: identity.id } })
       : null;
     if (!inbox) throw new NotFoundError(`No email account ${request.params.accountId}`);

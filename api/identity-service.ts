@@ -7,8 +7,7 @@ import { ConflictError, NotFoundError, ServiceUnavailableError } from '../lib/er
 import type { IdentityConfig } from '../workflows/identity';
 import type { Caller } from './auth';
 import type { IdentityRecordForWorkflow, IdentityWorkflows } from './identity-workflows';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from './ids';
 
 export function workingHoursOf(identity: Identity): WorkingHours {
   return {
@@ -78,7 +77,7 @@ export class IdentityService {
 
   /** One query whether the id is unknown or another workspace's, so both answer the same 404. */
   async findOwned(caller: Caller, id: string): Promise<Identity> {
-    const identity = UUID.test(id)
+    const identity = isUuid(id)
       ? await this.db.identity.findFirst({ where: { id, workspaceId: caller.workspaceId, deletedAt: null } })
       : null;
     if (!identity) throw new NotFoundError(`No identity ${id}`);

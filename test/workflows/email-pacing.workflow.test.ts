@@ -1,27 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { createActivities } from '../../activities';
 import { inboxPasswordAssociatedData } from '../../activities/campaign-steps';
-import { createApp } from '../../api/app';
 import { InboxConnections } from '../../api/email-inboxes';
-import { IdentityWorkflows } from '../../api/identity-workflows';
-import { createDatabase, type Database } from '../../db/client';
+import { type Database } from '../../db/client';
 import { localHourOf } from '../../domain/pacing';
 import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
-import { createLogger } from '../../lib/logger';
-import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { encryptSecret } from '../../lib/secrets';
-import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
-import { createWorkspaceWithKey } from '../support/api';
 import { testKeyring } from '../support/keyring';
-import { sharedServices } from '../support/services';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
-import { connectTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
 const PARIS = 'Europe/Paris';
 const hours: WorkingHours = { timeZone: PARIS, days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
@@ -31,49 +21,27 @@ const PASSWORDS = { 'ada@outreach.example': 'first-inbox-password', 'ada@sales.e
 // Simulated weeks on a shared 2-core machine: generous, since speed is measured by the bench, not here.
 jest.setTimeout(240_000);
 
-let server: RunningServer;
+let harness: TimeSkippingHarness;
 let env: TestWorkflowEnvironment;
-let smtp: SmtpTestServer;
 let db: Database;
-let worker: Worker;
-let workerRunning: Promise<void>;
 let app: Express;
-let apiKey: string;
+let smtp: SmtpTestServer;
 let connections: InboxConnections;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  env = await connectTimeSkippingEnv(server.address);
-  await ensureSearchAttributes(env.connection, 'default');
+  harness = await startTimeSkippingHarness(TASK_QUEUE);
+  ({ env, db, app } = harness);
   smtp = await startSmtpTestServer({ users: PASSWORDS });
-  db = createDatabase(sharedServices().databaseUrl);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
-    workflowBundle: await workflowBundle(),
-  });
-  workerRunning = worker.run();
-  const identityWorkflows = new IdentityWorkflows(env.client, TASK_QUEUE);
-  app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
-  connections = new InboxConnections(db, identityWorkflows);
-  apiKey = (await createWorkspaceWithKey(db, 'email-pacing')).apiKey;
+  connections = new InboxConnections(db, harness.identityWorkflows);
 }, 120_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRunning;
-  await db?.$disconnect();
   await smtp?.stop();
-  await env?.teardown();
-  await server?.stop();
+  await harness?.stop();
 });
 
-const auth = () => ({ Authorization: `Bearer ${apiKey}` });
-
-async function skipTo(instant: DateTime): Promise<void> {
-  await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));
-}
+const auth = () => harness.auth();
+const skipTo = (instant: DateTime) => harness.skipTo(instant);
 
 /** An SMTP inbox as connecting one stores it: the password only as an envelope bound to its row. */
 async function addInbox(identityId: string, workspaceId: string, email: keyof typeof PASSWORDS) {

@@ -1,24 +1,13 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { createActivities } from '../../activities';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
-import { testKeyring } from '../support/keyring';
-import { createApp } from '../../api/app';
-import { IdentityWorkflows } from '../../api/identity-workflows';
-import { createDatabase, type Database } from '../../db/client';
+import { type Database } from '../../db/client';
 import { DEFAULT_LINKEDIN_LIMITS } from '../../domain/linkedin-limits';
 import type { WorkingHours } from '../../domain/working-hours';
-import { createLogger } from '../../lib/logger';
-import { ensureSearchAttributes } from '../../lib/search-attributes';
-import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
 import { identityConfigChanged, identityStatus, identityWorkflowId, type IdentityConfig } from '../../workflows/identity';
-import { createWorkspaceWithKey } from '../support/api';
-import { sharedServices } from '../support/services';
-import { connectTimeSkippingEnv, workflowBundle } from '../support/temporal';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
 const PARIS = 'Europe/Paris';
 const WEEKDAYS_9_TO_6: WorkingHours = { timeZone: PARIS, days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
@@ -26,40 +15,19 @@ const TASK_QUEUE = 'identity-workflow-test';
 const EventType = temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-let server: RunningServer;
+let harness: TimeSkippingHarness;
 let env: TestWorkflowEnvironment;
 let db: Database;
-let worker: Worker;
-let workerRunning: Promise<void>;
-/** The real API, talking to the time-skipping server and the shared PostgreSQL. */
 let app: Express;
-let apiKey: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  env = await connectTimeSkippingEnv(server.address);
-  await ensureSearchAttributes(env.connection, 'default');
-  db = createDatabase(sharedServices().databaseUrl);
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
-    workflowBundle: await workflowBundle(),
-  });
-  workerRunning = worker.run();
-  app = createApp({ db, identityWorkflows: new IdentityWorkflows(env.client, TASK_QUEUE), logger: createLogger('silent'), bodyLimit: '100kb' });
-  apiKey = (await createWorkspaceWithKey(db, 'time-skipping')).apiKey;
+  harness = await startTimeSkippingHarness(TASK_QUEUE);
+  ({ env, db, app } = harness);
 }, 120_000);
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRunning;
-  await db?.$disconnect();
-  await env?.teardown();
-  await server?.stop();
-});
+afterAll(() => harness?.stop());
 
-const auth = () => ({ Authorization: `Bearer ${apiKey}` });
+const auth = () => harness.auth();
 
 function configWith(change: Partial<IdentityConfig> & { version: number }): IdentityConfig {
   return {
@@ -80,9 +48,7 @@ function nextFridayEvening(now: number): DateTime {
   }
 }
 
-async function skipTo(instant: DateTime): Promise<void> {
-  await env.sleep(instant.toMillis() - (await env.currentTimeMs()));
-}
+const skipTo = (instant: DateTime) => harness.skipTo(instant);
 
 function localIso(instant: DateTime): string | null {
   return instant.toISO({ suppressMilliseconds: true });
@@ -187,7 +153,7 @@ test('a deleted identity’s workflow ends, and its history stays', async () => 
 });
 
 test('a signal carrying an older configuration version is ignored', async () => {
-  const identityWorkflows = new IdentityWorkflows(env.client, TASK_QUEUE);
+  const { identityWorkflows } = harness;
   const identityId = '0b7e9d3c-2f4a-4c1e-8d6b-5a9f0e1c2d3b';
   await identityWorkflows.start({ id: identityId, workspaceId: 'workspace-a', config: configWith({ version: 3 }), workspaceScrapingPool: 0 });
   const handle = env.client.workflow.getHandle(identityWorkflowId(identityId));

@@ -1,0 +1,80 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Express } from 'express';
+import type { DateTime } from 'luxon';
+import { createActivities } from '../../activities';
+import { createApp } from '../../api/app';
+import { IdentityWorkflows } from '../../api/identity-workflows';
+import { createDatabase, type Database } from '../../db/client';
+import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLogger } from '../../lib/logger';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
+import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
+import { createWorkspaceWithKey } from './api';
+import { testKeyring } from './keyring';
+import { sharedServices } from './services';
+import { connectTimeSkippingEnv, workflowBundle } from './temporal';
+
+export interface TimeSkippingHarness {
+  env: TestWorkflowEnvironment;
+  db: Database;
+  /** The real API, talking to the time-skipping server and the shared PostgreSQL. */
+  app: Express;
+  identityWorkflows: IdentityWorkflows;
+  workspaceId: string;
+  auth(): { Authorization: string };
+  /** Skips server time forward to `instant` (never backwards). */
+  skipTo(instant: DateTime): Promise<void>;
+  /** Stops the worker and starts a new one, e.g. to show a restart loses nothing. */
+  replaceWorker(options?: Pick<WorkerOptions, 'maxCachedWorkflows'>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A time-skipping test server of its own, a real worker (activities on the shared PostgreSQL and
+ * the LinkedIn simulator), the real API on top, and a fresh workspace with a key.
+ */
+export async function startTimeSkippingHarness(
+  taskQueue: string,
+  workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
+): Promise<TimeSkippingHarness> {
+  const server: RunningServer = await startTestServer();
+  const env = await connectTimeSkippingEnv(server.address);
+  await ensureSearchAttributes(env.connection, 'default');
+  const db = createDatabase(sharedServices().databaseUrl);
+  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring });
+  const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
+    const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
+    return { worker: created, running: created.run() };
+  };
+  let current = await startWorker();
+  const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);
+  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
+  const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
+  const stopWorker = async () => {
+    if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
+    await current.running;
+  };
+
+  return {
+    env,
+    db,
+    app,
+    identityWorkflows,
+    workspaceId,
+    auth: () => ({ Authorization: `Bearer ${apiKey}` }),
+    async skipTo(instant) {
+      await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));
+    },
+    async replaceWorker(options) {
+      await stopWorker();
+      current = await startWorker(options);
+    },
+    async stop() {
+      await stopWorker();
+      await db.$disconnect();
+      await env.teardown();
+      await server.stop();
+    },
+  };
+}
