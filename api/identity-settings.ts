@@ -123,7 +123,12 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       throw new ServiceUnavailableError(`The identity workflow could not be queried (${(error as Error).message})`);
     });
     if (!status) throw new ServiceUnavailableError('The identity has no running workflow; change any setting to restart it');
-    response.json(statusView(status));
+    const paused = await db.campaign.findMany({ where: { identityId: identity.id, status: 'paused' }, orderBy: { name: 'asc' } });
+    response.json({
+      ...statusView(status),
+      // Campaigns are paused by hand today; warm-up will add its own reason.
+      pausedCampaigns: paused.map((campaign) => ({ id: campaign.id, name: campaign.name, reason: 'paused by hand' })),
+    });
   });
 
   return router;

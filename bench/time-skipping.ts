@@ -1,12 +1,16 @@
 /**
- * Figure group 1: what an idle identity costs Temporal per simulated day, on the Java
- * time-skipping test server. K identities sleep through D days; afterwards every run of each
- * identity's continue-as-new chain is read back and its events counted.
+ * Figure group 1: what an identity costs Temporal, on the Java time-skipping test server.
+ * K idle identities sleep through D days, beside one busy identity whose campaign sends an
+ * invitation to each of its leads; afterwards every run of each continue-as-new chain is read back
+ * and its events counted. Events per executed action are the busy chain's events beyond an idle
+ * chain's, divided by the actions it performed.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { IdentityWorkflows } from '../api/identity-workflows';
+import type { Database } from '../db/client';
+import type { WorkingHours } from '../domain/working-hours';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { startTestServer } from '../scripts/temporal-binaries';
 import { connectTimeSkippingEnv, workflowBundle } from '../test/support/temporal';
@@ -66,8 +70,9 @@ export async function measureIdleCostWithTimeSkipping(stoppers: Stoppers, { db }
     await running;
   });
 
-  note(`time-skipping: starting ${identities} identities`);
   const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);
+  const busy = await startBusyIdentity(db, identityWorkflows, env.client);
+  note(`time-skipping: starting ${identities} identities`);
   const firstRunIds = new Map<string, string>();
   await forEachConcurrently(identities, 10, async (index) => {
     const id = randomUUID();
@@ -101,13 +106,46 @@ export async function measureIdleCostWithTimeSkipping(stoppers: Stoppers, { db }
     await addChain(env.client, workflowId, firstRunId, totals);
   });
 
+  const busyTotals: ChainTotals = { runs: 0, events: 0, workflowTasksCompleted: 0, largestRunEvents: 0, eventsByType: new Map() };
+  await addChain(env.client, busy.workflowId, busy.firstRunId, busyTotals);
+  const actions = await db.leadAction.count({ where: { identityId: busy.identityId } });
+
   const identityDays = identities * days;
   printFigure('idle_workflow_tasks_per_identity_day', totals.workflowTasksCompleted / identityDays, 'tasks', '≤ 3');
+  printFigure('executed_actions_busy_identity', actions, 'actions');
+  printFigure('history_events_per_executed_action', actions === 0 ? NaN : (busyTotals.events - totals.events / identities) / actions, 'events', '≤ 6');
+  printFigure('largest_history_events_busy_identity', busyTotals.largestRunEvents, 'events', '< 10000');
   printFigure('largest_history_events', totals.largestRunEvents, 'events', '< 10000');
   printFigure('history_events_per_identity_day', totals.events / identityDays, 'events');
   printFigure('wall_ms_per_simulated_identity_day', skipWallMs / identityDays, 'ms');
   printFigure('scenario_wall_seconds', (performance.now() - scenarioStarted) / 1000, 's');
   note(`time-skipping: ${totals.runs} runs over ${identities} identities × ${days} days; events by type: ${describeMix(totals.eventsByType)}`);
+}
+
+/** An identity open around the clock with a started campaign of 60 invitation steps (20 a day). */
+async function startBusyIdentity(db: Database, identityWorkflows: IdentityWorkflows, client: Client) {
+  const workingHours: WorkingHours = { timeZone: 'UTC', days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' };
+  const workspace = await db.workspace.create({ data: { slug: `bench-busy-${randomUUID()}`, name: 'bench busy' } });
+  const identity = await db.identity.create({
+    data: { workspaceId: workspace.id, firstName: 'Busy', lastName: 'Bench', timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end },
+  });
+  const campaign = await db.campaign.create({
+    data: { workspaceId: workspace.id, identityId: identity.id, name: 'bench', status: 'active', steps: [{ kind: 'linkedin-connection-request', delayMinutes: 0 }] },
+  });
+  await db.lead.createMany({
+    data: Array.from({ length: 60 }, (_, index) => ({
+      workspaceId: workspace.id,
+      campaignId: campaign.id,
+      identityId: identity.id,
+      linkedinUrl: `https://www.linkedin.com/in/bench-busy-${index}`,
+      nextStepKind: 'connectionRequest',
+      dueAt: new Date(0),
+    })),
+  });
+  await identityWorkflows.start({ id: identity.id, workspaceId: workspace.id, config: defaultIdentityConfig(workingHours), workspaceScrapingPool: 0 });
+  const workflowId = identityWorkflowId(identity.id);
+  const { runId } = await client.workflow.getHandle(workflowId).describe();
+  return { identityId: identity.id, workflowId, firstRunId: runId };
 }
 
 /**
