@@ -45,6 +45,7 @@ const identityRoutes: [string, (id: string) => request.Test][] = [
   ['PUT /identities/:id/likings-opt-out', (id) => request(harness.app).put(`/identities/${id}/likings-opt-out`).send({ optOut: true })],
   ['PUT /identities/:id/signature', (id) => request(harness.app).put(`/identities/${id}/signature`).send({ mode: 'html', html: '<b>Ada</b>' })],
   ['GET /identities/:id/status', (id) => request(harness.app).get(`/identities/${id}/status`)],
+  ['DELETE /identities/:id/email-accounts/:accountId', (id) => request(harness.app).delete(`/identities/${id}/email-accounts/${UNKNOWN_ID}`)],
 ];
 
 describe.each(identityRoutes)('%s', (_route, call) => {
