@@ -1,7 +1,7 @@
 import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
-import type { CampaignStep } from '../api/campaign-schemas';
+import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
-import { chooseInbox, emailCapacity } from '../domain/pacing';
+import { chooseInbox, emailCapacity, inboxDisconnectedError } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
 import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
@@ -48,17 +48,13 @@ export function inboxPasswordAssociatedData(inboxId: string): string {
   return `email-inbox:${inboxId}:password`;
 }
 
-function stepsOf(lead: LeadWithCampaign): CampaignStep[] {
-  return lead.campaign.steps as unknown as CampaignStep[];
-}
-
 function variablesOf(lead: Lead): Record<string, string | null> {
   return { ...(lead.variables as Record<string, string>), firstName: lead.firstName, lastName: lead.lastName, company: lead.company, email: lead.email };
 }
 
 /** Moves the lead past its current step: the next step's delay starts now. */
 function advance(lead: LeadWithCampaign, at: number): Prisma.LeadUncheckedUpdateInput {
-  const next = stepsOf(lead)[lead.stepIndex + 1];
+  const next = campaignSteps(lead.campaign)[lead.stepIndex + 1];
   return {
     stepIndex: lead.stepIndex + 1,
     nextStepKind: next ? STEP_KIND[next.kind] : null,
@@ -157,34 +153,30 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
     return history;
   }
 
-  /** The inbox a lead's email goes from: its own (sticky), the campaign's fixed one, or a Shuffle pick. */
-  async function inboxFor(lead: LeadWithCampaign, inboxes: EmailInbox[]): Promise<{ inbox: EmailInbox } | { error: string }> {
-    const byId = new Map(inboxes.map((inbox) => [inbox.id, inbox]));
-    const connected = inboxes.filter((inbox) => inbox.status === 'connected').map((inbox) => inbox.id);
-    const fixed = lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox;
-    const loads = await db.lead.groupBy({ by: ['inboxId'], where: { identityId: lead.identityId, inboxId: { in: connected } }, _count: true });
-    const choice = chooseInbox({
-      leadKey: lead.id,
-      assignedInboxId: lead.inboxId ?? fixed,
-      connectedInboxIds: connected,
-      leadsPerInbox: Object.fromEntries(loads.map((row) => [row.inboxId ?? '', row._count])),
-    });
-    if (choice.kind === 'inbox') return { inbox: byId.get(choice.inboxId) as EmailInbox };
-    if (choice.kind === 'no-inbox') return { error: 'no connected email inbox: connect one to this identity' };
-    const address = byId.get(choice.inboxId)?.email ?? choice.inboxId;
-    return { error: `inbox ${address} is disconnected: reconnect ${address} to resume this lead` };
+  /** How many leads each connected inbox already carries (Shuffle balances on it). */
+  async function leadsPerInbox(identityId: string, connected: string[]): Promise<Record<string, number>> {
+    const loads = await db.lead.groupBy({ by: ['inboxId'], where: { identityId, inboxId: { in: connected } }, _count: true });
+    return Object.fromEntries(loads.map((row) => [row.inboxId ?? '', row._count]));
   }
 
-  async function sendEmailStep(lead: LeadWithCampaign, step: Extract<CampaignStep, { kind: 'email' }>, inbox: EmailInbox, at: number): Promise<void> {
+  /** The inbox a lead's email goes from: its own (sticky), the campaign's fixed one, or a Shuffle pick. */
+  function inboxFor(lead: LeadWithCampaign, inboxes: Map<string, EmailInbox>, connected: string[], loads: Record<string, number>): { inbox: EmailInbox } | { error: string } {
+    const fixed = lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox;
+    const choice = chooseInbox({ leadKey: lead.id, assignedInboxId: lead.inboxId ?? fixed, connectedInboxIds: connected, leadsPerInbox: loads });
+    if (choice.kind === 'inbox') return { inbox: inboxes.get(choice.inboxId) as EmailInbox };
+    if (choice.kind === 'no-inbox') return { error: 'no connected email inbox: connect one to this identity' };
+    return { error: inboxDisconnectedError(inboxes.get(choice.inboxId)?.email ?? choice.inboxId) };
+  }
+
+  async function sendEmailStep(lead: LeadWithCampaign, step: Extract<CampaignStep, { kind: 'email' }>, inbox: EmailInbox, signatureHtml: string, at: number): Promise<void> {
     const key = idempotencyKeyOf(lead);
     // At most once: the intent is recorded before the send, so a retry after a crash never sends twice.
     await db.leadAction.create({
       data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(at), result: { state: 'sending', inboxId: inbox.id } },
     });
     await db.lead.update({ where: { id: lead.id }, data: { inboxId: inbox.id } });
-    const identity = await db.identity.findUniqueOrThrow({ where: { id: lead.identityId } });
     const variables = variablesOf(lead);
-    const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml: identity.signatureHtml });
+    const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml });
     const messageId = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: lead.stepIndex, domain: inbox.email.split('@')[1] ?? 'pacer.invalid' });
     const sent = await sendSmtpEmail(
       {
@@ -204,7 +196,6 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
 
   /** Tries the due email leads oldest first; the first whose inbox has room now is sent. */
   async function performDueEmail(identityId: string, at: number): Promise<{ performed: DueLeadStepOutcome['performed']; blockedUntil: number | null }> {
-    const inboxes = await db.emailInbox.findMany({ where: { identityId } });
     const candidates = await db.lead.findMany({
       where: { ...activeWaiting(identityId), nextStepKind: 'email', dueAt: { lte: new Date(at) } },
       orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
@@ -212,13 +203,20 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       include: { campaign: true },
     });
     if (candidates.length === 0) return { performed: null, blockedUntil: null };
-    const history = await sendHistory(inboxes.map((inbox) => inbox.id), at - 26 * 3600 * 1000);
-    const zone = (await db.identity.findUniqueOrThrow({ where: { id: identityId } })).timeZone;
+    const [identity, inboxList, intentList] = await Promise.all([
+      db.identity.findUniqueOrThrow({ where: { id: identityId } }),
+      db.emailInbox.findMany({ where: { identityId } }),
+      db.leadAction.findMany({ where: { idempotencyKey: { in: candidates.map(idempotencyKeyOf) } } }),
+    ]);
+    const inboxes = new Map(inboxList.map((inbox) => [inbox.id, inbox]));
+    const connected = inboxList.filter((inbox) => inbox.status === 'connected').map((inbox) => inbox.id);
+    const intents = new Map(intentList.map((intent) => [intent.idempotencyKey, intent]));
+    const [history, loads] = await Promise.all([sendHistory([...inboxes.keys()], at - 26 * 3600 * 1000), leadsPerInbox(identityId, connected)]);
     let blockedUntil: number | null = null;
     for (const lead of candidates) {
-      const step = stepsOf(lead)[lead.stepIndex];
+      const step = campaignSteps(lead.campaign)[lead.stepIndex];
       if (step?.kind !== 'email') continue;
-      const intent = await db.leadAction.findUnique({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+      const intent = intents.get(idempotencyKeyOf(lead));
       if (intent) {
         // A crash after the send began: the server may have the message, so it is never sent again.
         await db.$transaction([
@@ -227,18 +225,18 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
         ]);
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
       }
-      const chosen = await inboxFor(lead, inboxes);
+      const chosen = inboxFor(lead, inboxes, connected, loads);
       if ('error' in chosen) {
         await failLead(lead, chosen.error);
         continue;
       }
-      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: zone, perDay: chosen.inbox.dailyRate, perHour: chosen.inbox.hourlyRate });
+      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: identity.timeZone, perDay: chosen.inbox.dailyRate, perHour: chosen.inbox.hourlyRate });
       if (!capacity.allowedNow) {
         blockedUntil = Math.min(blockedUntil ?? Infinity, capacity.nextAllowedAt);
         continue;
       }
       try {
-        await sendEmailStep(lead, step, chosen.inbox, at);
+        await sendEmailStep(lead, step, chosen.inbox, identity.signatureHtml, at);
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
       } catch (error) {
         if (!(error instanceof SmtpSendError)) throw error;
@@ -270,7 +268,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       include: { campaign: true },
     });
     if (!lead) return null;
-    const step = stepsOf(lead)[lead.stepIndex];
+    const step = campaignSteps(lead.campaign)[lead.stepIndex];
     if (!step) {
       await failLead(lead, `step ${lead.stepIndex} does not exist in the campaign`);
       return null;

@@ -18,6 +18,11 @@ export const campaignStepSchema = z.discriminatedUnion('kind', [
 
 export type CampaignStep = z.infer<typeof campaignStepSchema>;
 
+/** A stored campaign's steps (a JSON column, validated by campaignStepSchema when written). */
+export function campaignSteps(campaign: { steps: unknown }): CampaignStep[] {
+  return campaign.steps as CampaignStep[];
+}
+
 export const createCampaignSchema = z.strictObject({
   identityId: z.uuid(),
   name: z.string().trim().min(1).max(200),

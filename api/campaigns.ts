@@ -6,17 +6,13 @@ import { normaliseProfileUrl } from '../integrations/linkedin/gateway';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../lib/errors';
 import type { IdentityStatus, PacedKind } from '../workflows/identity';
 import { callerOf, type Caller } from './auth';
-import { addLeadsSchema, createCampaignSchema, leadRowSchema, type CampaignStep } from './campaign-schemas';
+import { addLeadsSchema, campaignSteps, createCampaignSchema, leadRowSchema, type CampaignStep } from './campaign-schemas';
 import type { IdentityWorkflows } from './identity-workflows';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 import { isUuid } from './ids';
 
 type CampaignStatus = 'draft' | 'active' | 'paused';
-
-function stepsOf(campaign: Campaign): CampaignStep[] {
-  return campaign.steps as unknown as CampaignStep[];
-}
 
 function campaignView(campaign: Campaign) {
   return {
@@ -25,7 +21,7 @@ function campaignView(campaign: Campaign) {
     name: campaign.name,
     status: campaign.status,
     emailInbox: campaign.emailInbox === 'shuffle' ? 'SHUFFLE' : campaign.emailInbox,
-    steps: stepsOf(campaign),
+    steps: campaignSteps(campaign),
     version: campaign.version,
     createdAt: campaign.createdAt.toISOString(),
     updatedAt: campaign.updatedAt.toISOString(),
@@ -53,7 +49,7 @@ function leadProgress(lead: Lead, campaign: Campaign, status: IdentityStatus | n
 }
 
 function leadView(lead: Lead, campaign: Campaign, status: IdentityStatus | null, now: number) {
-  const steps = stepsOf(campaign);
+  const steps = campaignSteps(campaign);
   const step = steps[lead.stepIndex];
   return {
     id: lead.id,
@@ -179,7 +175,7 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
     const caller = callerOf(request);
     const campaign = await findOwned(caller, request.params.id);
     const { leads: rows } = parseInput(addLeadsSchema, request.body);
-    const steps = stepsOf(campaign);
+    const steps = campaignSteps(campaign);
     const needsLinkedin = steps.some((step) => step.kind !== 'email');
     const needsEmail = steps.some((step) => step.kind === 'email');
     const rejected: { index: number; errors: FieldProblem[] }[] = [];

@@ -2,16 +2,13 @@ import type { EmailInbox } from '@prisma/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
+import { inboxDisconnectedError } from '../domain/pacing';
 import { ConflictError, NotFoundError } from '../lib/errors';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { parseInput } from './problem';
 import { isUuid } from './ids';
-
-function disconnectedError(inbox: EmailInbox): string {
-  return `inbox ${inbox.email} is disconnected: reconnect ${inbox.email} to resume this lead`;
-}
 
 /**
  * SPEC §3 lead continuity: a lead stays on the address it started with. Disconnecting that address
@@ -27,7 +24,7 @@ export class InboxConnections {
   async disconnect(inbox: EmailInbox): Promise<number> {
     const { count } = await this.db.$transaction(async (tx) => {
       await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected' } });
-      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting' }, data: { state: 'error', error: disconnectedError(inbox) } });
+      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting' }, data: { state: 'error', error: inboxDisconnectedError(inbox.email) } });
     });
     await this.workflows.campaignsChanged(inbox.identityId);
     return count;
@@ -37,7 +34,7 @@ export class InboxConnections {
   async reconnected(inbox: EmailInbox): Promise<number> {
     const { count } = await this.db.$transaction(async (tx) => {
       await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'connected' } });
-      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: disconnectedError(inbox) }, data: { state: 'waiting', error: null } });
+      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: inboxDisconnectedError(inbox.email) }, data: { state: 'waiting', error: null } });
     });
     await this.workflows.campaignsChanged(inbox.identityId);
     return count;

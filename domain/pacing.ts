@@ -294,6 +294,14 @@ export type InboxChoice =
   | { kind: 'inbox-disconnected'; inboxId: string }
   | { kind: 'no-inbox' };
 
+/**
+ * The error a lead carries while its inbox is disconnected. One wording, because reconnecting the
+ * address finds the leads to resume by it.
+ */
+export function inboxDisconnectedError(address: string): string {
+  return `inbox ${address} is disconnected: reconnect ${address} to resume this lead`;
+}
+
 /** UTF-8 bytes of `text`; lone surrogates become U+FFFD, as TextEncoder does. */
 function utf8Bytes(text: string): number[] {
   const bytes: number[] = [];
