@@ -2,22 +2,13 @@ import { Router } from 'express';
 import { DEFAULT_LINKEDIN_LIMITS } from '../domain/linkedin-limits';
 import { ConflictError, ValidationError } from '../lib/errors';
 import { callerOf } from './auth';
-import { expectedVersion, type IdentityService } from './identity-service';
+import { expectedVersion, identityEtag, workingHoursColumns, type IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { identityView, statusView } from './identity-views';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
-import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentitySchema, type WorkingHoursInput } from './schemas';
+import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentitySchema } from './schemas';
 import type { Database } from '../db/client';
-
-function workingHoursColumns(workingHours: WorkingHoursInput) {
-  return {
-    timeZone: workingHours.timeZone,
-    workingDays: workingHours.days,
-    workingStart: workingHours.start,
-    workingEnd: workingHours.end,
-  };
-}
 
 /** Identity records: create (by hand or from LinkedIn), list, read with live status, edit contact details, delete. */
 export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows): Router {
@@ -26,7 +17,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
   router.post('/identities', async (request, response) => {
     const { workingHours, ...contact } = parseInput(createIdentitySchema, request.body);
     const identity = await identities.create(callerOf(request), { ...contact, ...workingHoursColumns(workingHours) }, 'identity.created');
-    response.status(201).location(`/identities/${identity.id}`).set('ETag', `"${identity.version}"`).json(identityView(identity));
+    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json(identityView(identity));
   });
 
   router.post('/identities/from-linkedin', async (request, response) => {
@@ -45,7 +36,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       },
       'identity.created-from-linkedin',
     );
-    response.status(201).location(`/identities/${identity.id}`).set('ETag', `"${identity.version}"`).json(identityView(identity));
+    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json(identityView(identity));
   });
 
   router.get('/identities', async (request, response) => {
@@ -64,7 +55,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
     const status = await workflows.status(identity.id).catch(() => undefined);
-    response.set('ETag', `"${identity.version}"`).json({
+    response.set('ETag', identityEtag(identity)).json({
       ...identityView(identity),
       status: status ? statusView(status) : null,
       ...(status === undefined ? { warnings: ['The live workflow status could not be read from Temporal'] } : {}),
@@ -91,7 +82,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       tellsWorkflow: false,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json(identityView(updated));
   });
 
   router.delete('/identities/:id', async (request, response) => {

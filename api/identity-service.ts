@@ -18,6 +18,16 @@ export function workingHoursOf(identity: Identity): WorkingHours {
   };
 }
 
+/** The inverse of workingHoursOf: the identity's columns for these hours. */
+export function workingHoursColumns(workingHours: WorkingHours) {
+  return {
+    timeZone: workingHours.timeZone,
+    workingDays: workingHours.days,
+    workingStart: workingHours.start,
+    workingEnd: workingHours.end,
+  };
+}
+
 export function linkedinLimitsOf(identity: Identity): LinkedinLimitSettings {
   return {
     dailyConnectionRequests: identity.dailyConnectionRequests,
@@ -44,6 +54,11 @@ export function workflowRecordOf(identity: Identity & { workspace: { linkedinScr
     config: identityConfigOf(identity),
     workspaceScrapingPool: identity.workspace.linkedinScrapingPoolPerDay,
   };
+}
+
+/** The ETag of an identity: its version, which `If-Match` sends back (expectedVersion). */
+export function identityEtag(identity: Identity): string {
+  return `"${identity.version}"`;
 }
 
 /** `If-Match: "<version>"` (the ETag of GET /identities/:id), when the caller sent one. */

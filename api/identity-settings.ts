@@ -4,7 +4,7 @@ import { evaluateLinkedinLimits } from '../domain/linkedin-limits';
 import { sanitizeSignature } from '../domain/signature';
 import { ServiceUnavailableError, ValidationError } from '../lib/errors';
 import { callerOf } from './auth';
-import { expectedVersion, linkedinLimitsOf, workingHoursOf, type IdentityService } from './identity-service';
+import { expectedVersion, identityEtag, linkedinLimitsOf, workingHoursColumns, workingHoursOf, type IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { identityView, statusView } from './identity-views';
 import { parseInput } from './problem';
@@ -22,13 +22,13 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       caller,
       existing,
       action: 'identity.working-hours.updated',
-      data: { timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end },
+      data: workingHoursColumns(workingHours),
       before: workingHoursOf(existing),
       after: workingHours,
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json(identityView(updated));
   });
 
   router.put('/identities/:id/linkedin/rate-limits', async (request, response) => {
@@ -57,7 +57,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json({
+    response.set('ETag', identityEtag(updated)).json({
       ...identityView(updated),
       totalDailyScrapingCapacity: evaluation.totalDailyScrapingCapacity,
       warnings: evaluation.warnings,
@@ -78,7 +78,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json(identityView(updated));
   });
 
   router.put('/identities/:id/likings-opt-out', async (request, response) => {
@@ -95,7 +95,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json(identityView(updated));
   });
 
   router.put('/identities/:id/signature', async (request, response) => {
@@ -113,7 +113,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: false,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', `"${updated.version}"`).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json(identityView(updated));
   });
 
   router.get('/identities/:id/status', async (request, response) => {
