@@ -1,6 +1,6 @@
 import type { Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
-import { LINKEDIN_LIMITS, type LinkedinLimitSettings } from '../domain/linkedin-limits';
+import { effectiveLinkedinLimits, type LinkedinLimitSettings } from '../domain/linkedin-limits';
 
 export interface ExpiredLimits {
   version: number;
@@ -26,10 +26,12 @@ export function createIdentitySettingsActivities(db: Database) {
           dailyScrapings: identity.dailyScrapings,
           raisedUntil: input.raisedUntil,
         };
+        // The limits in force once raisedUntil is reached, by the one rule that defines the fall-back.
+        const fallenBack = effectiveLinkedinLimits(before, Date.parse(input.raisedUntil));
         const after: LinkedinLimitSettings = {
-          dailyConnectionRequests: Math.min(before.dailyConnectionRequests, LINKEDIN_LIMITS.connectionRequests.recommended),
-          dailyMessages: Math.min(before.dailyMessages, LINKEDIN_LIMITS.messages.recommended),
-          dailyScrapings: before.dailyScrapings,
+          dailyConnectionRequests: fallenBack.dailyConnectionRequests,
+          dailyMessages: fallenBack.dailyMessages,
+          dailyScrapings: fallenBack.dailyScrapings,
           raisedUntil: null,
         };
         const updated = await tx.identity.update({
