@@ -34,7 +34,7 @@ import { defineSearchAttributeKey } from '@temporalio/common';
 import type { PacerActivities } from '../activities';
 import { DAILY_LIKES, effectiveLinkedinLimits, type LinkedinLimitSettings } from '../domain/linkedin-limits';
 import { localDateOf, nextActionAt, remainingDailyBudget } from '../domain/pacing';
-import { currentWindow, nextWindowStart, type WorkingHours } from '../domain/working-hours';
+import { currentWindow, nextWindowStart, type TimeWindow, type WorkingHours } from '../domain/working-hours';
 
 /** Keyword search attributes so operators can filter runs per identity and per workspace in the UI. */
 export const IDENTITY_ID_SEARCH_ATTRIBUTE = defineSearchAttributeKey('PacerIdentityId', 'KEYWORD');
@@ -133,6 +133,11 @@ const { runDueLeadStep } = proxyLocalActivities<PacerActivities>({
  * little after the timer fires, and a slot in the window's last instant would then fall outside it.
  */
 const SLOT_MARGIN_MS = 2 * 60_000;
+
+/** The next spaced slot for `left` actions of one kind in the rest of `window` (undefined: none today). */
+function plannedSlot(now: number, window: TimeWindow, left: number): number | undefined {
+  return nextActionAt({ now, windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
+}
 
 function emptyUsage(localDate: string): DayUsage {
   return { localDate, used: { connectionRequest: 0, message: 0, scrape: 0, like: 0, email: 0 }, nextSlotAt: {} };
@@ -259,7 +264,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
       for (const kind of PACED_KINDS) {
         const left = remainingDailyBudget(limits[kind], state.usage.used[kind]);
         if (left > 0 && state.usage.nextSlotAt[kind] === undefined) {
-          state.usage.nextSlotAt[kind] = nextActionAt({ now, windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
+          state.usage.nextSlotAt[kind] = plannedSlot(now, window, left);
         }
       }
       const ready = readyKinds(state, limits, now);
@@ -272,7 +277,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
           const kind = outcome.performed.kind;
           state.usage.used[kind] += 1;
           const left = remainingDailyBudget(limits[kind], state.usage.used[kind]);
-          state.usage.nextSlotAt[kind] = nextActionAt({ now: Date.now(), windowEnd: window.end - SLOT_MARGIN_MS, remaining: left, random: Math.random() }) ?? undefined;
+          state.usage.nextSlotAt[kind] = plannedSlot(Date.now(), window, left);
         }
         continue;
       }
