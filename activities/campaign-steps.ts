@@ -1,6 +1,7 @@
 import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
 import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
+import type { AutoWithdrawSettings } from '../domain/invitations';
 import { chooseInbox, emailCapacity, inboxDisconnectedError } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
 import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
@@ -13,6 +14,7 @@ import {
 } from '../integrations/linkedin';
 import { decryptSecret, type Keyring } from '../lib/secrets';
 import type { PacedKind } from '../workflows/identity';
+import { createInvitationActivities, reinviteBlockLiftsAt, type WithdrawalOutlook } from './linkedin-invitations';
 
 /** How long a lead waits before retrying when the pending-invitation cap is reached (withdrawals free room). */
 const PENDING_CAP_RETRY_MS = 24 * 3600 * 1000;
@@ -20,12 +22,14 @@ const PENDING_CAP_RETRY_MS = 24 * 3600 * 1000;
 const EMAIL_CANDIDATES = 50;
 
 export interface DueLeadStepOutcome {
-  /** The step performed, which spent one unit of its kind's budget; null when none did. */
-  performed: { kind: PacedKind; leadId: string; stepIndex: number } | null;
+  /** The step performed (a lead's, or an invitation asked for through the API), which spent one unit of its kind's budget; null when none did. */
+  performed: { kind: PacedKind; leadId?: string; stepIndex?: number; invitationId?: string } | null;
   /** Per kind, when the earliest waiting step of the identity's active campaigns can go. */
   nextDueAt: Partial<Record<PacedKind, number>>;
   /** Sum of the daily rates of the identity's connected inboxes. */
   emailDailyCapacity: number;
+  /** What the workflow needs to know when the next withdrawal is due. */
+  withdrawals: WithdrawalOutlook;
 }
 
 export interface CampaignStepDependencies {
@@ -78,13 +82,32 @@ function idempotencyKeyOf(lead: Lead): string {
 }
 
 export function createCampaignStepActivities({ db, linkedin, keyring }: CampaignStepDependencies) {
+  const invitations = createInvitationActivities({ db, linkedin });
   const activeWaiting = (identityId: string) => ({ identityId, state: 'waiting', campaign: { status: 'active' } }) satisfies Prisma.LeadWhereInput;
 
-  async function recordAndAdvance(lead: LeadWithCampaign, kind: PacedKind, at: number, result: Prisma.InputJsonValue, extra: Prisma.LeadUncheckedUpdateInput = {}) {
+  async function recordAndAdvance(lead: LeadWithCampaign, kind: PacedKind, at: number, result: Prisma.InputJsonValue, extra: Prisma.PrismaPromise<unknown>[] = []) {
     await db.$transaction([
       db.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: idempotencyKeyOf(lead), performedAt: new Date(at), result } }),
-      db.lead.update({ where: { id: lead.id }, data: { ...advance(lead, at), ...extra } }),
+      db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
+      ...extra,
     ]);
+  }
+
+  /** The invitation record a sent connection request leaves (history, withdrawals, re-invite block). */
+  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): Prisma.PrismaPromise<unknown>[] {
+    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return [];
+    return [
+      invitations.recordSent({
+        workspaceId: lead.workspaceId,
+        identityId: lead.identityId,
+        profileUrl: lead.linkedinUrl ?? '',
+        note: step.note === undefined ? null : renderTemplate(step.note, variablesOf(lead)),
+        leadId: lead.id,
+        idempotencyKey: idempotencyKeyOf(lead),
+        gatewayInvitationId: String(result.invitationId),
+        at,
+      }),
+    ];
   }
 
   async function failLead(lead: Lead, error: string) {
@@ -112,12 +135,16 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
   async function performLinkedinStep(lead: LeadWithCampaign, step: CampaignStep, at: number, likesOptedOut: boolean): Promise<DueLeadStepOutcome['performed']> {
     const kind = STEP_KIND[step.kind];
     try {
+      if (step.kind === 'linkedin-connection-request') {
+        const blockedUntil = await reinviteBlockLiftsAt(db, lead.identityId, lead.linkedinUrl ?? '', at);
+        if (blockedUntil !== null) throw new ReinviteBlockedError(blockedUntil, { profileUrl: lead.linkedinUrl ?? undefined });
+      }
       const result = await linkedinAction(lead, step, at, likesOptedOut).catch((error: unknown) => {
         // Inviting an existing connection has nothing left to do: the step is complete, no budget spent.
         if (error instanceof LinkedinAlreadyConnectedError) return { skipped: 'already connected' };
         throw error;
       });
-      await recordAndAdvance(lead, kind, at, result as Prisma.InputJsonValue);
+      await recordAndAdvance(lead, kind, at, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, at));
       return 'skipped' in result ? null : { kind, leadId: lead.id, stepIndex: lead.stepIndex };
     } catch (error) {
       if (error instanceof ReinviteBlockedError) {
@@ -256,12 +283,22 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
   // ----- Dispatch ------------------------------------------------------------------------------
 
   async function nextDueAt(identityId: string): Promise<DueLeadStepOutcome['nextDueAt']> {
-    const rows = await db.lead.groupBy({ by: ['nextStepKind'], where: { ...activeWaiting(identityId), dueAt: { not: null } }, _min: { dueAt: true } });
-    return Object.fromEntries(rows.flatMap((row) => (row.nextStepKind && row._min.dueAt ? [[row.nextStepKind, row._min.dueAt.getTime()]] : [])));
+    const [rows, queuedInvitationAt] = await Promise.all([
+      db.lead.groupBy({ by: ['nextStepKind'], where: { ...activeWaiting(identityId), dueAt: { not: null } }, _min: { dueAt: true } }),
+      invitations.queuedDueAt(identityId),
+    ]);
+    const due: DueLeadStepOutcome['nextDueAt'] = Object.fromEntries(rows.flatMap((row) => (row.nextStepKind && row._min.dueAt ? [[row.nextStepKind, row._min.dueAt.getTime()]] : [])));
+    if (queuedInvitationAt !== undefined) due.connectionRequest = Math.min(due.connectionRequest ?? Infinity, queuedInvitationAt);
+    return due;
   }
 
-  async function performDueLinkedinStep(identityId: string, at: number, kinds: PacedKind[], likesOptedOut: boolean) {
+  async function performDueLinkedinStep(identityId: string, at: number, kinds: PacedKind[], likesOptedOut: boolean): Promise<DueLeadStepOutcome['performed']> {
     if (kinds.length === 0) return null;
+    // An invitation asked for directly goes before campaign leads: someone is waiting for it.
+    if (kinds.includes('connectionRequest')) {
+      const sent = await invitations.sendQueuedInvitation(identityId, at);
+      if (sent) return { kind: 'connectionRequest', invitationId: sent };
+    }
     const lead = await db.lead.findFirst({
       where: { ...activeWaiting(identityId), nextStepKind: { in: kinds }, dueAt: { lte: new Date(at) } },
       orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
@@ -287,7 +324,9 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
      * when each kind's next step can go. Like steps are skipped without an action while the
      * identity opts out of likes. Idempotent: every action is keyed by campaign/lead/step.
      */
-    async runDueLeadStep(input: { identityId: string; at: number; readyKinds: PacedKind[]; likesOptedOut: boolean }): Promise<DueLeadStepOutcome> {
+    async runDueLeadStep(input: { identityId: string; at: number; readyKinds: PacedKind[]; likesOptedOut: boolean; autoWithdraw?: AutoWithdrawSettings }): Promise<DueLeadStepOutcome> {
+      // Histories recorded before withdrawals existed carry no settings: nothing is withdrawn automatically for them.
+      await invitations.performDueWithdrawals(input.identityId, input.at, input.autoWithdraw ?? { enabled: false, afterDays: 0 });
       const linkedinKinds = input.readyKinds.filter((kind) => kind !== 'email');
       if (input.likesOptedOut && !linkedinKinds.includes('like')) linkedinKinds.push('like');
       let performed = await performDueLinkedinStep(input.identityId, input.at, linkedinKinds, input.likesOptedOut);
@@ -298,7 +337,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       const due = await nextDueAt(input.identityId);
       if (emailBlockedUntil !== null && (due.email ?? Infinity) <= input.at) due.email = emailBlockedUntil;
       const connected = await db.emailInbox.aggregate({ where: { identityId: input.identityId, status: 'connected' }, _sum: { dailyRate: true } });
-      return { performed, nextDueAt: due, emailDailyCapacity: connected._sum.dailyRate ?? 0 };
+      return { performed, nextDueAt: due, emailDailyCapacity: connected._sum.dailyRate ?? 0, withdrawals: await invitations.withdrawalOutlook(input.identityId) };
     },
   };
 }

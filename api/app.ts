@@ -10,6 +10,7 @@ import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
+import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
@@ -21,6 +22,8 @@ export interface ApiDependencies {
   bodyLimit: string;
   /** Enables /admin when set. */
   operatorApiKey?: string;
+  /** The clock rules such as the re-invite block are checked against; tests pass the time-skipping server's. */
+  now?: () => Promise<number>;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -41,6 +44,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
+  app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
   app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

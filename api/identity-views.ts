@@ -62,6 +62,7 @@ export function statusView(status: IdentityStatus) {
     },
     raisedLimitsFallBackAt: status.raisedLimitsFallBackAt === null ? null : instantView(status.raisedLimitsFallBackAt, zone),
     autoWithdraw: status.autoWithdraw,
+    nextWithdrawalDueAt: status.nextWithdrawalDueAt === null ? null : instantView(status.nextWithdrawalDueAt, zone),
     configVersion: status.configVersion,
   };
 }

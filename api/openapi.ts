@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from './admin';
 import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
+import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { paginationSchema } from './pagination';
 import {
   createIdentityFromLinkedinSchema,
@@ -49,6 +50,10 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/identities/:id/linkedin/withdrawals', summary: 'Replace automatic withdrawal settings', tag: 'Identity settings', security: 'apiKey', body: withdrawalsSchema, ifMatch: true, success: [200, 'Stored'] },
   { method: 'put', path: '/identities/:id/likings-opt-out', summary: 'Opt out of automatic likes', tag: 'Identity settings', security: 'apiKey', body: likingsOptOutSchema, ifMatch: true, success: [200, 'Stored'] },
   { method: 'put', path: '/identities/:id/signature', summary: 'Replace the email signature (sanitised)', tag: 'Identity settings', security: 'apiKey', body: signatureSchema, ifMatch: true, success: [200, 'Stored; the returned HTML is the sanitised one'] },
+  { method: 'post', path: '/identities/:id/linkedin/invitations', summary: 'Invite a person (sent inside working hours, within the daily budget); 409 inside the 21-day re-invite block', tag: 'LinkedIn invitations', security: 'apiKey', body: sendInvitationSchema, success: [202, 'Queued'] },
+  { method: 'get', path: '/identities/:id/linkedin/invitations', summary: 'List invitations, optionally by status', tag: 'LinkedIn invitations', security: 'apiKey', query: listInvitationsSchema, success: [200, 'A page of invitations'] },
+  { method: 'post', path: '/identities/:id/linkedin/invitations/withdraw', summary: 'Withdraw pending invitations in bulk (each id answered on its own)', tag: 'LinkedIn invitations', security: 'apiKey', body: withdrawInvitationsSchema, success: [200, 'Per-id outcomes'] },
+  { method: 'get', path: '/identities/:id/linkedin/withdrawals', summary: 'Withdrawal history: who, when, auto or manual', tag: 'LinkedIn invitations', security: 'apiKey', query: paginationSchema, success: [200, 'A page of withdrawals'] },
   { method: 'get', path: '/identities/:id/status', summary: 'Live status from the workflow', tag: 'Identity settings', security: 'apiKey', success: [200, "Window, today's budgets, likes, withdrawals"] },
   { method: 'post', path: '/campaigns', summary: 'Create a campaign (draft) for an identity', tag: 'Campaigns', security: 'apiKey', body: createCampaignSchema, success: [201, 'Created as a draft'] },
   { method: 'get', path: '/campaigns', summary: "List the workspace's campaigns", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of campaigns'] },

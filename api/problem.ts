@@ -71,6 +71,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         status,
         detail: known?.message ?? 'An unexpected error occurred; it has been logged.',
         instance: request.originalUrl,
+        ...known?.extensions,
         ...(known instanceof ValidationError ? { errors: known.errors } : {}),
       });
   };

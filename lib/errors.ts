@@ -10,6 +10,14 @@ export abstract class PacerError extends Error {
   /** Short stable slug, used as the problem `type` (`urn:pacer:problem:<code>`). */
   abstract readonly code: string;
   abstract readonly title: string;
+
+  constructor(
+    message?: string,
+    /** Extension members of the problem document (RFC 9457 §3.2), e.g. when a block lifts. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
 }
 
 export class BadRequestError extends PacerError {
@@ -43,6 +51,17 @@ export class ConflictError extends PacerError {
   readonly status = 409;
   readonly code = 'conflict';
   readonly title = 'Conflict';
+}
+
+/** SPEC §2: an invitation to this person was withdrawn less than 21 days ago; `blockedUntil` says when asking again succeeds. */
+export class ReinviteBlockedConflictError extends PacerError {
+  readonly status = 409;
+  readonly code = 'reinvite-blocked';
+  readonly title = 'Re-invite blocked';
+  constructor(profileUrl: string, blockedUntil: number) {
+    const until = new Date(blockedUntil).toISOString();
+    super(`An invitation to ${profileUrl} was withdrawn less than 3 weeks ago: a new one is possible from ${until}`, { blockedUntil: until });
+  }
 }
 
 export class PayloadTooLargeError extends PacerError {

@@ -11,6 +11,10 @@
  * that also answers when the next step of each kind is due, so an action costs about six
  * history events.
  *
+ * Withdrawals (SPEC §2) ride on the same passes: the local activity withdraws what is due (manual
+ * requests, then invitations pending longer than the current threshold) and says when the oldest
+ * pending invitation comes due, so the workflow wakes for it inside working hours and never outside.
+ *
  * It also owns the raised-LinkedIn-limit timer: at `raisedUntil` it stores the recommended values
  * again (an activity), so a temporary increase ends by itself.
  *
@@ -32,6 +36,8 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { PacerActivities } from '../activities';
+import type { WithdrawalOutlook } from '../activities/linkedin-invitations';
+import { nextWithdrawalDueAt } from '../domain/invitations';
 import { DAILY_LIKES, effectiveLinkedinLimits, type LinkedinLimitSettings } from '../domain/linkedin-limits';
 import { localDateOf, nextActionAt, remainingDailyBudget } from '../domain/pacing';
 import { currentWindow, nextWindowStart, type TimeWindow, type WorkingHours } from '../domain/working-hours';
@@ -104,6 +110,8 @@ export interface IdentityStatus {
   /** Epoch ms when raised LinkedIn limits fall back to the recommended values, or null. */
   raisedLimitsFallBackAt: number | null;
   autoWithdraw: { enabled: boolean; afterDays: number };
+  /** Epoch ms when the next withdrawal is due (performed at once if inside working hours, else when they start), or null. */
+  nextWithdrawalDueAt: number | null;
 }
 
 export const identityConfigChanged = defineSignal<[IdentityConfig]>('identityConfigChanged');
@@ -187,6 +195,7 @@ function describeStatus(input: IdentityWorkflowInput, state: IdentityState, now:
     likesEnabled: !config.likingsOptOut,
     raisedLimitsFallBackAt: effectiveLinkedinLimits(config.linkedinLimits, now).fallsBackAt,
     autoWithdraw: config.autoWithdraw,
+    nextWithdrawalDueAt: withdrawalDueAt(state, now),
   };
 }
 
@@ -198,6 +207,14 @@ interface IdentityState {
   usage: DayUsage;
   /** From the last local activity: when the earliest waiting step of each kind is due. */
   nextDueAt: Partial<Record<PacedKind, number>>;
+  /** From the last local activity: pending invitations and manual withdrawal requests. */
+  withdrawals: WithdrawalOutlook | null;
+}
+
+/** The next withdrawal under the current settings (a changed threshold applies at once). */
+function withdrawalDueAt(state: IdentityState, now: number): number | null {
+  if (!state.withdrawals) return null;
+  return nextWithdrawalDueAt({ ...state.withdrawals, manualRequested: state.withdrawals.manualWithdrawalRequested, now, settings: state.config.autoWithdraw });
 }
 
 /** The kinds that may act now: budget left, slot reached, and a step due. */
@@ -226,6 +243,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
     emailDailyCapacity: 0,
     usage: input.usage ?? emptyUsage(''),
     nextDueAt: {},
+    withdrawals: null,
   };
   let deleted = false;
   /** Set by signals that may change what is due; the next in-window pass re-reads it. */
@@ -268,11 +286,19 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         }
       }
       const ready = readyKinds(state, limits, now);
-      if (dueWorkChanged || ready.length > 0) {
+      if (dueWorkChanged || ready.length > 0 || (withdrawalDueAt(state, now) ?? Infinity) <= now) {
         dueWorkChanged = false;
-        const outcome = await runDueLeadStep({ identityId: input.identityId, at: now, readyKinds: ready, likesOptedOut: config.likingsOptOut });
+        const outcome = await runDueLeadStep({
+          identityId: input.identityId,
+          at: now,
+          readyKinds: ready,
+          likesOptedOut: config.likingsOptOut,
+          autoWithdraw: config.autoWithdraw,
+        });
         state.nextDueAt = outcome.nextDueAt;
         state.emailDailyCapacity = outcome.emailDailyCapacity;
+        // Absent from results recorded before withdrawals existed.
+        state.withdrawals = outcome.withdrawals ?? null;
         if (outcome.performed) {
           const kind = outcome.performed.kind;
           state.usage.used[kind] += 1;
@@ -285,8 +311,10 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
 
     const status = describeStatus(input, state, now);
     const actionAt = window ? nextActionInstant(state, limits) : Infinity;
+    const withdrawalAt = window ? (status.nextWithdrawalDueAt ?? Infinity) : Infinity;
     const wakeFor = [
       { at: actionAt < (window?.end ?? 0) ? actionAt : Infinity, reason: 'sleep until the next paced action' },
+      { at: withdrawalAt < (window?.end ?? 0) ? withdrawalAt : Infinity, reason: 'sleep until the next invitation withdrawal' },
       { at: status.raisedLimitsFallBackAt ?? Infinity, reason: 'sleep until raised LinkedIn limits fall back' },
       { at: status.nextWindowStart, reason: 'sleep until the next working-hours window' },
     ].reduce((earliest, candidate) => (candidate.at < earliest.at ? candidate : earliest));

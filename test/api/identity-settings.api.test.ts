@@ -45,6 +45,10 @@ const identityRoutes: [string, (id: string) => request.Test][] = [
   ['PUT /identities/:id/likings-opt-out', (id) => request(harness.app).put(`/identities/${id}/likings-opt-out`).send({ optOut: true })],
   ['PUT /identities/:id/signature', (id) => request(harness.app).put(`/identities/${id}/signature`).send({ mode: 'html', html: '<b>Ada</b>' })],
   ['GET /identities/:id/status', (id) => request(harness.app).get(`/identities/${id}/status`)],
+  ['POST /identities/:id/linkedin/invitations', (id) => request(harness.app).post(`/identities/${id}/linkedin/invitations`).send({ profileUrl: 'https://www.linkedin.com/in/ada' })],
+  ['GET /identities/:id/linkedin/invitations', (id) => request(harness.app).get(`/identities/${id}/linkedin/invitations`)],
+  ['POST /identities/:id/linkedin/invitations/withdraw', (id) => request(harness.app).post(`/identities/${id}/linkedin/invitations/withdraw`).send({ invitationIds: [UNKNOWN_ID] })],
+  ['GET /identities/:id/linkedin/withdrawals', (id) => request(harness.app).get(`/identities/${id}/linkedin/withdrawals`)],
   ['DELETE /identities/:id/email-accounts/:accountId', (id) => request(harness.app).delete(`/identities/${id}/email-accounts/${UNKNOWN_ID}`)],
 ];
 

@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLinkedinSimulator, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -21,6 +21,8 @@ export interface TimeSkippingHarness {
   /** The real API, talking to the time-skipping server and the shared PostgreSQL. */
   app: Express;
   identityWorkflows: IdentityWorkflows;
+  /** The LinkedIn simulator the worker acts on (tests can accept invitations through it). */
+  linkedin: LinkedinSimulator;
   workspaceId: string;
   auth(): { Authorization: string };
   /** Skips server time forward to `instant` (never backwards). */
@@ -37,19 +39,21 @@ export interface TimeSkippingHarness {
 export async function startTimeSkippingHarness(
   taskQueue: string,
   workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
+  linkedinOptions: LinkedinSimulatorOptions = {},
 ): Promise<TimeSkippingHarness> {
   const server: RunningServer = await startTestServer();
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring });
+  const linkedin = createLinkedinSimulator(linkedinOptions);
+  const activities = createActivities({ db, linkedin, keyring: testKeyring });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
   };
   let current = await startWorker();
   const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);
-  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
+  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb', now: () => env.currentTimeMs() });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {
     if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
@@ -61,6 +65,7 @@ export async function startTimeSkippingHarness(
     db,
     app,
     identityWorkflows,
+    linkedin,
     workspaceId,
     auth: () => ({ Authorization: `Bearer ${apiKey}` }),
     async skipTo(instant) {
