@@ -13,6 +13,7 @@
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { measureApiSignals } from './api-signals';
 import { measureMassStart } from './mass-start';
+import { measureReinviteScenario } from './reinvite';
 import { startDatabase, startRealStack } from './services';
 import { Stoppers, intFromEnv, loadAverageLine, machineLine, note } from './support';
 import { measureIdleCostWithTimeSkipping } from './time-skipping';
@@ -26,6 +27,9 @@ async function main(stoppers: Stoppers): Promise<void> {
   await measureIdleCostWithTimeSkipping(timeSkipping, database);
   // Done with the JVM test server and its worker; stop them so they don't compete for the cores below.
   await timeSkipping.stopAll();
+  const reinvite = stoppers.group('re-invite scenario');
+  await measureReinviteScenario(reinvite, database);
+  await reinvite.stopAll();
 
   const stack = await startRealStack(stoppers, database);
   await measureApiSignals(stack);
