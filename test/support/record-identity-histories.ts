@@ -4,10 +4,14 @@
  * Re-record only for a deliberate, replay-safe change (patched()) — the point of the fixtures is
  * that histories written by the version that already runs in production still replay.
  *
+ * Files of earlier versions stay: `identity-v1-*` were recorded by the workflow as it first
+ * shipped, `identity-v2-*` once it also withdrew invitations (this script records v2).
+ *
  * Scenario (time-skipping, real PostgreSQL, real API, LinkedIn simulator): created on a Friday
- * evening with a started campaign of three leads, working hours changed mid-sleep, LinkedIn limits
- * raised until the next morning (fall-back activity runs), the next window opens (continue-as-new)
- * and invitations go out, then the identity is deleted.
+ * evening with a 1-day withdrawal threshold and a started campaign of three leads, working hours
+ * changed mid-sleep, LinkedIn limits raised until the next morning (fall-back activity runs), the
+ * next window opens (continue-as-new) and invitations go out, one is withdrawn by hand at once,
+ * the others automatically at the next window (Monday), then the identity is deleted.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,6 +37,7 @@ import { connectTimeSkippingEnv, workflowBundle } from './temporal';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
 const TASK_QUEUE = 'record-identity-histories';
+const VERSION = 'v2';
 const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 
 async function main(): Promise<void> {
@@ -58,6 +63,7 @@ async function main(): Promise<void> {
       await skipTo(friday);
 
       const { body: identity } = await request(app).post('/identities').set(auth).send({ firstName: 'Ada', lastName: 'L', workingHours: hours });
+      await request(app).put(`/identities/${identity.id}/linkedin/withdrawals`).set(auth).send({ autoWithdraw: true, thresholdDays: 1 });
       const { body: campaign } = await request(app)
         .post('/campaigns')
         .set(auth)
@@ -70,6 +76,9 @@ async function main(): Promise<void> {
       const raisedUntil = friday.plus({ hours: 12 });
       await request(app).put(`/identities/${identity.id}/linkedin/rate-limits`).set(auth).send({ dailyConnectionRequests: 30, dailyMessages: 100, raisedUntil: raisedUntil.toUTC().toISO() });
       await skipTo(friday.plus({ days: 1 }).set({ hour: 14 }));
+      const { body: sent } = await request(app).get(`/identities/${identity.id}/linkedin/invitations`).query({ status: 'pending' }).set(auth);
+      await request(app).post(`/identities/${identity.id}/linkedin/invitations/withdraw`).set(auth).send({ invitationIds: [sent.items[0].id] });
+      await skipTo(friday.plus({ days: 3 }).set({ hour: 12 }));
       await request(app).delete(`/identities/${identity.id}`).set(auth);
 
       const workflowId = identityWorkflowId(identity.id);
@@ -83,7 +92,7 @@ async function main(): Promise<void> {
         runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
       }
       for (const [index, history] of histories.entries()) {
-        const file = path.join(FIXTURES, `identity-v1-run${index + 1}.json`);
+        const file = path.join(FIXTURES, `identity-${VERSION}-run${index + 1}.json`);
         // Proto3 JSON, the format `temporal workflow show --output json` writes and replay reads.
         await writeFile(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
         console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);

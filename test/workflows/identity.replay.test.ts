@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/temporal';
 
 /**
- * Histories recorded from the identity workflow as it first shipped
+ * Histories recorded from each shipped version of the identity workflow
  * (test/support/record-identity-histories.ts). Every later version must replay them: a change that
  * alters command order without patched() fails here instead of in production.
  */
