@@ -4,6 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
@@ -42,7 +43,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator() }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

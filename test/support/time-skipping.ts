@@ -7,6 +7,7 @@ import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createWarmupSimulator, type WarmupSimulator } from '../../integrations/warmup';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -22,6 +23,8 @@ export interface TimeSkippingHarness {
   app: Express;
   identityWorkflows: IdentityWorkflows;
   workspaceId: string;
+  /** The worker's warm-up provider (the labelled simulator). */
+  warmup: WarmupSimulator;
   auth(): { Authorization: string };
   /** Skips server time forward to `instant` (never backwards). */
   skipTo(instant: DateTime): Promise<void>;
@@ -42,7 +45,8 @@ export async function startTimeSkippingHarness(
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring });
+  const warmup = createWarmupSimulator();
+  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
@@ -62,6 +66,7 @@ export async function startTimeSkippingHarness(
     app,
     identityWorkflows,
     workspaceId,
+    warmup,
     auth: () => ({ Authorization: `Bearer ${apiKey}` }),
     async skipTo(instant) {
       await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));
