@@ -11,6 +11,8 @@ import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
 import { openApiRoutes } from './openapi';
+import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
+import { WarmupWorkflows, warmupRoutes } from './warmup';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
 
@@ -21,6 +23,8 @@ export interface ApiDependencies {
   bodyLimit: string;
   /** Enables /admin when set. */
   operatorApiKey?: string;
+  /** Share links (PUBLIC_BASE_URL, clock, LinkedIn gateway, inbox actions); their routes answer 503 without it. */
+  shareLinks?: ShareLinkOptions;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -34,6 +38,9 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(openApiRoutes());
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // Public, before the API key check: the token in the path is the only credential.
+  app.use('/share', shareHeaders);
+  app.use(publicShareRoutes(deps.db, deps.logger, deps.shareLinks));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
@@ -42,6 +49,8 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
+  app.use(shareLinkRoutes(deps.db, identities, deps.shareLinks));
+  app.use(warmupRoutes(deps.db, identities, new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue)));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;
