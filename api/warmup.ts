@@ -70,6 +70,26 @@ export class WarmupWorkflows {
   }
 }
 
+/**
+ * Campaign id → why it is paused, for the campaigns a running warm-up paused and nobody touched since
+ * (the identity's `/status`).
+ */
+export async function warmupPauseReasons(db: Database, campaigns: { id: string; identityId: string; version: number }[]): Promise<Map<string, string>> {
+  const reasons = new Map<string, string>();
+  const identityIds = [...new Set(campaigns.map((campaign) => campaign.identityId))];
+  if (identityIds.length === 0) return reasons;
+  const running = await db.inboxWarmup.findMany({ where: { identityId: { in: identityIds }, state: 'running' } });
+  for (const warmup of running) {
+    const inbox = await db.emailInbox.findUnique({ where: { id: warmup.inboxId }, select: { email: true } });
+    for (const paused of warmup.pausedCampaigns as unknown as PausedCampaign[]) {
+      if (campaigns.some((campaign) => campaign.id === paused.id && campaign.version === paused.version)) {
+        reasons.set(paused.id, `paused for the warm-up of ${inbox?.email ?? warmup.inboxId} until ${warmup.endsAt.toISOString()}`);
+      }
+    }
+  }
+  return reasons;
+}
+
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }

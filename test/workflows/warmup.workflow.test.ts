@@ -92,6 +92,13 @@ test('a warm-up lasts 14 days: campaigns it paused resume on day 14, not day 13;
   expect(harness.warmup.calls.filter((call) => call.inboxId === inbox.id && call.operation === 'start')).toHaveLength(1);
   expect(await statusOf(active)).toBe('paused');
   expect(await statusOf(pausedByHand)).toBe('paused');
+  const identityStatus = await request(app).get(`/identities/${identityId}/status`).set(auth());
+  expect(identityStatus.body.pausedCampaigns).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ id: active, reason: `paused for the warm-up of warm@outreach.example until ${started.body.endsAt as string}` }),
+      expect.objectContaining({ id: pausedByHand, reason: 'paused by hand' }),
+    ]),
+  );
 
   // Day 13 (13 days and 23 hours in): still warming, still paused; progress recorded daily.
   await skipTo(startedAt + WARMUP_DURATION_MS - HOUR_MS);
