@@ -2,7 +2,7 @@
  * Warm-up routes (SPEC §3 "Warm-up"): start, read and stop the warm-up of one of an identity's inboxes.
  * The WarmupWorkflow (`warmup/<inboxId>`) owns the two weeks; the API starts it, asks it, or stops it.
  */
-import type { EmailInbox, InboxWarmup } from '@prisma/client';
+import type { EmailInbox, InboxWarmup, Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -137,13 +137,18 @@ export function warmupRoutes(db: Database, identities: IdentityService, workflow
   const router = Router();
   const path = '/identities/:id/email-accounts/:accountId/warmup';
 
-  async function ownedInbox(request: Parameters<Parameters<typeof router.get>[1]>[0]): Promise<EmailInbox> {
+  async function ownedInbox(request: Parameters<typeof callerOf>[0]): Promise<EmailInbox> {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, String(request.params.id));
     const accountId = String(request.params.accountId);
     const inbox = isUuid(accountId) ? await db.emailInbox.findFirst({ where: { id: accountId, identityId: identity.id } }) : null;
     if (!inbox) throw new NotFoundError(`No email account ${accountId}`);
     return inbox;
+  }
+
+  async function audit(request: Parameters<typeof callerOf>[0], inbox: EmailInbox, action: string, after: Prisma.InputJsonObject) {
+    const caller = callerOf(request);
+    await db.auditEntry.create({ data: { workspaceId: caller.workspaceId, apiKeyId: caller.apiKeyId, entityType: 'email-inbox', entityId: inbox.id, action, after } });
   }
 
   /** Starts a two-week warm-up; 201 when started, 200 with the running one when it already runs. */
@@ -157,6 +162,7 @@ export function warmupRoutes(db: Database, identities: IdentityService, workflow
     const { status, created } = await reachingTemporal(() =>
       workflows.start({ inboxId: inbox.id, identityId: inbox.identityId, workspaceId: inbox.workspaceId, pauseCampaigns }),
     );
+    if (created) await audit(request, inbox, 'email-inbox.warmup.started', { pauseCampaigns, startedAt: iso(status.startedAt), endsAt: iso(status.endsAt) });
     response.status(created ? 201 : 200).json(warmupView(inbox, status, null, Date.now()));
   });
 
@@ -178,7 +184,17 @@ export function warmupRoutes(db: Database, identities: IdentityService, workflow
       response.json(warmupView(inbox, null, row, Date.now()));
       return;
     }
-    const status = await reachingTemporal(() => workflows.stop(inbox.id));
+    const status = await workflows.stop(inbox.id).catch(async (error: unknown) => {
+      // The warm-up may have ended between the read and the stop: answer how it ended.
+      const ended = await db.inboxWarmup.findUnique({ where: { inboxId: inbox.id } });
+      if (ended && ended.state !== 'running') return null;
+      throw new ServiceUnavailableError(`The warm-up workflow could not be reached (${(error as Error).message})`);
+    });
+    if (!status) {
+      response.json(warmupView(inbox, null, await db.inboxWarmup.findUniqueOrThrow({ where: { inboxId: inbox.id } }), Date.now()));
+      return;
+    }
+    await audit(request, inbox, 'email-inbox.warmup.stopped', { daysLeftWhenStopped: warmupDaysLeft(status.endsAt, status.now), resumedCampaignIds: status.resumedCampaignIds });
     response.json(warmupView(inbox, status, null, Date.now()));
   });
 

@@ -9,6 +9,7 @@ import { encryptSecret } from '../../lib/secrets';
 import { LINKEDIN_STEPS, PARIS, PARIS_OFFICE_HOURS, nextSundayEvening } from '../support/campaigns';
 import { testKeyring } from '../support/keyring';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
+import { createWorkspaceWithKey } from '../support/api';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
 const TASK_QUEUE = 'warmup-test';
@@ -118,6 +119,8 @@ test('a warm-up lasts 14 days: campaigns it paused resume on day 14, not day 13;
   expect(await statusOf(pausedByHand)).toBe('paused');
   const audit = await db.auditEntry.findMany({ where: { entityId: active }, orderBy: { createdAt: 'asc' } });
   expect(audit.map((entry) => entry.action)).toEqual(expect.arrayContaining(['campaign.paused-for-warmup', 'campaign.resumed-after-warmup']));
+  const inboxAudit = await db.auditEntry.findMany({ where: { entityId: inbox.id } });
+  expect(inboxAudit.map((entry) => entry.action)).toEqual(['email-inbox.warmup.started']);
 });
 
 test('stopped on day 5: provider stopped, campaigns resumed at once; a campaign the user resumed and paused again meanwhile stays paused', async () => {
@@ -153,6 +156,7 @@ test('stopped on day 5: provider stopped, campaigns resumed at once; a campaign 
   // Stopping again answers the finished warm-up; nothing else happens.
   const again = await request(app).delete(warmupPath(identityId, inbox.id)).set(auth());
   expect(again.body).toMatchObject({ state: 'stopped' });
+  expect((await db.auditEntry.findMany({ where: { entityId: inbox.id } })).map((entry) => entry.action).sort()).toEqual(['email-inbox.warmup.started', 'email-inbox.warmup.stopped']);
   expect(harness.warmup.calls.filter((call) => call.inboxId === inbox.id && call.operation === 'stop')).toHaveLength(1);
 });
 
@@ -191,4 +195,24 @@ test('while an inbox warms up it sends no campaign email: Shuffle uses the other
   const fromWarm = smtp.messages.filter((message) => message.from?.address === 'warm@outreach.example');
   expect(fromWarm).toHaveLength(4);
   expect(Math.min(...(await db.leadAction.findMany({ where: { lead: { campaignId: fixed } } })).map((action) => action.performedAt.getTime()))).toBeGreaterThanOrEqual(endsAt);
+});
+
+test('warm-up routes are scoped to the workspace and validate their input (problem+json)', async () => {
+  const identityId = await identity('Scoped');
+  const inbox = await addInbox(identityId, 'warm@outreach.example', 'warm-password');
+  const other = await createWorkspaceWithKey(db, 'warmup-other');
+  const foreign = { Authorization: `Bearer ${other.apiKey}` };
+  for (const method of ['post', 'get', 'delete'] as const) {
+    const response = await request(app)[method](warmupPath(identityId, inbox.id)).set(foreign);
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  }
+  expect((await request(app).get(warmupPath(identityId, randomUUID())).set(auth())).status).toBe(404);
+  expect((await request(app).get(warmupPath(identityId, inbox.id)).set(auth())).status).toBe(404);
+  const invalid = await request(app).post(warmupPath(identityId, inbox.id)).set(auth()).send({ pauseCampaigns: 'yes', extra: 1 });
+  expect(invalid.status).toBe(422);
+  expect(invalid.body.errors.map((error: { field: string }) => error.field).sort()).toEqual(['extra', 'pauseCampaigns']);
+  await db.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected' } });
+  expect((await request(app).post(warmupPath(identityId, inbox.id)).set(auth()).send({})).status).toBe(409);
+  expect(await db.inboxWarmup.count({ where: { inboxId: inbox.id } })).toBe(0);
 });

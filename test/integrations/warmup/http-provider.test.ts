@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createHttpWarmupProvider, selectWarmupProvider, WarmupProviderError, WARMUP_SIMULATOR_LABEL } from '../../../integrations/warmup';
+import { createHttpWarmupProvider, createWarmupSimulator, selectWarmupProvider, WarmupProviderError, WARMUP_SIMULATOR_LABEL } from '../../../integrations/warmup';
 import { startReplayServer, type RecordedResponse, type ReplayServer } from '../linkedin/replay-server';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'warmup');
@@ -79,4 +79,18 @@ test('selection: the simulator outside production by default (with a warning), n
   expect(warnings[1]).toContain('PRODUCTION');
   expect(() => selectWarmupProvider({ environment: 'production', adapter: 'http', baseUrl: 'https://warmup.example.com' })).toThrow(/WARMUP_PROVIDER_TOKEN/);
   expect(selectWarmupProvider({ environment: 'production', adapter: 'http', baseUrl: 'https://warmup.example.com', token: TOKEN }).adapter).toBe('http');
+});
+
+test('the simulator: starting twice keeps one warm-up, progress follows the caller\'s time, stop is idempotent, unknown inboxes are not-found', async () => {
+  const simulator = createWarmupSimulator();
+  const first = await simulator.start({ inboxId: 'inbox-1', address: 'a@b.example', at: AT });
+  expect(first).toEqual({ state: 'warming', startedAt: AT, emailsSent: 5, inboxPlacementRate: null, reputation: null });
+  await simulator.start({ inboxId: 'inbox-1', address: 'a@b.example', at: AT + 1000 });
+  expect(simulator.warmup('inbox-1')?.startedAt).toBe(AT);
+  const dayFourteen = await simulator.status({ inboxId: 'inbox-1', at: AT + 14 * 24 * 3600 * 1000 });
+  expect(dayFourteen).toMatchObject({ emailsSent: 5 + 3 * 14, inboxPlacementRate: 0.98, reputation: 95 });
+  const stopped = await simulator.stop({ inboxId: 'inbox-1', at: AT + 24 * 3600 * 1000 });
+  expect(stopped).toMatchObject({ state: 'stopped', emailsSent: 8 });
+  expect(await simulator.stop({ inboxId: 'inbox-1', at: AT + 2 * 24 * 3600 * 1000 })).toEqual(stopped);
+  await expect(simulator.status({ inboxId: 'unknown', at: AT })).rejects.toMatchObject({ code: 'not-found', retryable: false });
 });
