@@ -51,7 +51,9 @@ export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvi
         if (existing && existing.startedAt.getTime() === input.startedAt) {
           return { address: inbox.email, pausedCampaignIds: (existing.pausedCampaigns as unknown as PausedCampaign[]).map((c) => c.id) };
         }
-        const paused: PausedCampaign[] = [];
+        // A row still running belongs to a warm-up whose workflow was ended from outside (an operator
+        // terminated it): the campaigns it paused are kept, so this warm-up resumes them at its end.
+        const paused: PausedCampaign[] = existing?.state === 'running' ? [...(existing.pausedCampaigns as unknown as PausedCampaign[])] : [];
         if (input.pauseCampaigns) {
           const active = await tx.campaign.findMany({ where: { identityId: input.identityId, status: 'active' } });
           for (const campaign of active) {
