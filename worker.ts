@@ -7,6 +7,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type W
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
 import { selectLinkedinGateway } from './integrations/linkedin';
+import { selectWarmupProvider } from './integrations/warmup';
 import { ConfigError, loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 import { developmentKeyring, parseKeyring, type Keyring } from './lib/secrets';
@@ -74,6 +75,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
         db,
         linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
         keyring: keyringFor(config),
+        warmup: selectWarmupProvider({ environment: config.environment, ...config.warmupProvider }, { logger }),
       }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -13,6 +13,7 @@ import {
   type LinkedinGateway,
 } from '../integrations/linkedin';
 import { decryptSecret, type Keyring } from '../lib/secrets';
+import { warmingInboxes, warmupHold } from './warmup-gate';
 import type { PacedKind } from '../workflows/identity';
 import { createInvitationActivities, reinviteBlockLiftsAt, type WithdrawalOutlook } from './linkedin-invitations';
 
@@ -230,13 +231,15 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       include: { campaign: true },
     });
     if (candidates.length === 0) return { performed: null, blockedUntil: null };
-    const [identity, inboxList, intentList] = await Promise.all([
+    const [identity, inboxList, intentList, warming] = await Promise.all([
       db.identity.findUniqueOrThrow({ where: { id: identityId } }),
       db.emailInbox.findMany({ where: { identityId } }),
       db.leadAction.findMany({ where: { idempotencyKey: { in: candidates.map(idempotencyKeyOf) } } }),
+      warmingInboxes(db, identityId),
     ]);
     const inboxes = new Map(inboxList.map((inbox) => [inbox.id, inbox]));
-    const connected = inboxList.filter((inbox) => inbox.status === 'connected').map((inbox) => inbox.id);
+    // An inbox warming up sends no campaign email (activities/warmup-gate.ts).
+    const connected = inboxList.filter((inbox) => inbox.status === 'connected' && !warming.has(inbox.id)).map((inbox) => inbox.id);
     const intents = new Map(intentList.map((intent) => [intent.idempotencyKey, intent]));
     const [history, loads] = await Promise.all([sendHistory([...inboxes.keys()], at - 26 * 3600 * 1000), leadsPerInbox(identityId, connected)]);
     let blockedUntil: number | null = null;
@@ -251,6 +254,11 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
           db.lead.update({ where: { id: lead.id }, data: advance(lead, intent.performedAt.getTime()) }),
         ]);
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
+      }
+      const hold = warmupHold(lead.inboxId ?? (lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox), warming, inboxes, connected, at);
+      if (hold) {
+        await db.lead.update({ where: { id: lead.id }, data: hold });
+        continue;
       }
       const chosen = inboxFor(lead, inboxes, connected, loads);
       if ('error' in chosen) {

@@ -12,6 +12,8 @@ import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
+import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
+import { WarmupWorkflows, warmupRoutes } from './warmup';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
 
@@ -24,6 +26,8 @@ export interface ApiDependencies {
   operatorApiKey?: string;
   /** The clock rules such as the re-invite block are checked against; tests pass the time-skipping server's. */
   now?: () => Promise<number>;
+  /** Share links (PUBLIC_BASE_URL, clock, LinkedIn gateway, inbox actions); their routes answer 503 without it. */
+  shareLinks?: ShareLinkOptions;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -37,6 +41,9 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(openApiRoutes());
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  // Public, before the API key check: the token in the path is the only credential.
+  app.use('/share', shareHeaders);
+  app.use(publicShareRoutes(deps.db, deps.logger, deps.shareLinks));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
@@ -46,6 +53,8 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
   app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
+  app.use(shareLinkRoutes(deps.db, identities, deps.shareLinks));
+  app.use(warmupRoutes(deps.db, identities, new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue)));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -8,6 +8,7 @@ import { expectedVersion, identityEtag, linkedinLimitsOf, workingHoursColumns, w
 import type { IdentityWorkflows } from './identity-workflows';
 import { identityView, statusView } from './identity-views';
 import { parseInput } from './problem';
+import { warmupPauseReasons } from './warmup';
 import { likingsOptOutSchema, linkedinRateLimitsSchema, signatureSchema, withdrawalsSchema, workingHoursSchema } from './schemas';
 
 /** The identity's settings, one resource each (PUT replaces it whole), and its live status. */
@@ -124,10 +125,11 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
     });
     if (!status) throw new ServiceUnavailableError('The identity has no running workflow; change any setting to restart it');
     const paused = await db.campaign.findMany({ where: { identityId: identity.id, status: 'paused' }, orderBy: { name: 'asc' } });
+    const warmupReasons = await warmupPauseReasons(db, paused);
     response.json({
       ...statusView(status),
-      // Campaigns are paused by hand today; warm-up will add its own reason.
-      pausedCampaigns: paused.map((campaign) => ({ id: campaign.id, name: campaign.name, reason: 'paused by hand' })),
+      // Paused by hand, or by a running warm-up (and untouched since: the version it left them at).
+      pausedCampaigns: paused.map((campaign) => ({ id: campaign.id, name: campaign.name, reason: warmupReasons.get(campaign.id) ?? 'paused by hand' })),
     });
   });
 

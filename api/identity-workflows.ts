@@ -23,8 +23,9 @@ export interface IdentityRecordForWorkflow {
 /** How the API tells identity workflows what changed. It never waits for them to act. */
 export class IdentityWorkflows {
   constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
+    /** Also used by the warm-up routes (api/warmup.ts) to reach their workflows. */
+    readonly client: Client,
+    readonly taskQueue: string,
   ) {}
 
   async start(identity: IdentityRecordForWorkflow): Promise<void> {

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createDatabase } from '../db/client';
+import { selectLinkedinGateway } from '../integrations/linkedin';
 import { loadConfig, required, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -29,6 +30,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     logger,
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
+    shareLinks: {
+      publicBaseUrl: config.publicBaseUrl,
+      linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

@@ -4,6 +4,7 @@ import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from
 import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { paginationSchema } from './pagination';
+import { startWarmupSchema } from './warmup';
 import {
   createIdentityFromLinkedinSchema,
   createIdentitySchema,
@@ -64,6 +65,17 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/campaigns/:id/leads', summary: 'Add leads in bulk (bad rows reported one by one, good rows kept)', tag: 'Campaigns', security: 'apiKey', body: addLeadsSchema, success: [200, 'Created count, duplicates and rejected rows by index'] },
   { method: 'get', path: '/campaigns/:id/leads', summary: "Leads with their step, next action time, waiting reason and error", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of leads'] },
   { method: 'delete', path: '/identities/:id/email-accounts/:accountId', summary: 'Disconnect an email inbox (409 with leads mid-sequence unless ?force=true; they then stop with an error naming the address)', tag: 'Email', security: 'apiKey', success: [200, 'Disconnected, with the number of leads stopped'] },
+  { method: 'post', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Start a two-week warm-up of an inbox (pauses the identity\'s active campaigns unless pauseCampaigns is false); idempotent', tag: 'Email', security: 'apiKey', body: startWarmupSchema, success: [201, 'Started (200: the one already running)'] },
+  { method: 'get', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Warm-up state, start, end, days left and provider status', tag: 'Email', security: 'apiKey', success: [200, 'The warm-up'] },
+  { method: 'delete', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Stop a warm-up early (provider stopped, campaigns it paused resumed)', tag: 'Email', security: 'apiKey', success: [200, 'The stopped (or already finished) warm-up'] },
+  { method: 'post', path: '/identities/:id/share-links', summary: 'Create a 24-hour share link that lets the owner reconnect LinkedIn and inboxes (the URL is shown this once)', tag: 'Share links', security: 'apiKey', success: [201, 'The link: id, url, expiresAt'] },
+  { method: 'get', path: '/identities/:id/share-links', summary: "The identity's share links (never their URLs)", tag: 'Share links', security: 'apiKey', success: [200, 'Links with their state'] },
+  { method: 'delete', path: '/identities/:id/share-links/:linkId', summary: 'Revoke a share link at once', tag: 'Share links', security: 'apiKey', success: [204, 'Revoked (idempotent)'] },
+  { method: 'get', path: '/share/:token', summary: "Public (the token is the credential): the identity's name and connection status; consumes nothing", tag: 'Share links', security: 'none', success: [200, 'Identity, LinkedIn and inbox status, available actions'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/linkedin/reconnect', summary: 'Public: open a LinkedIn reconnect session (403 for another identity)', tag: 'Share links', security: 'none', success: [200, 'reconnectUrl and its expiry'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts', summary: 'Public: connect an IMAP/SMTP inbox (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [201, 'Connected'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', summary: 'Public: reconnect an inbox (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [200, 'Reconnected'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/oauth/:provider/start', summary: 'Public: start Google or Microsoft OAuth (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [200, 'The authorization URL'] },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },

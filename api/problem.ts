@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PacerError,
   PayloadTooLargeError,
+  TooManyRequestsError,
   UnsupportedMediaTypeError,
   ValidationError,
   type FieldProblem,
@@ -62,6 +63,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const known = error instanceof PacerError ? error : fromBodyParser(error as { type?: string; message: string });
     if (!known) logger.error({ err: error, method: request.method, path: request.path }, 'unhandled error');
     const status = known?.status ?? 500;
+    if (known instanceof TooManyRequestsError) response.setHeader('Retry-After', String(known.retryAfterSeconds));
     response
       .status(status)
       .type(PROBLEM_CONTENT_TYPE)

@@ -19,6 +19,7 @@ import { createDatabase, type Database } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { applyMigrations } from '../db/migrate';
 import { createLinkedinSimulator } from '../integrations/linkedin';
+import { createWarmupSimulator } from '../integrations/warmup';
 import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { generateKeyringEntry, parseKeyring } from '../lib/secrets';
@@ -51,7 +52,7 @@ const benchKeyring = parseKeyring(generateKeyringEntry('bench'));
 
 /** The worker's activities; the LinkedIn simulator stands in for the automation service (idle identities never act). */
 export function benchActivities(db: Database) {
-  return createActivities({ db, linkedin: createLinkedinSimulator(), keyring: benchKeyring });
+  return createActivities({ db, linkedin: createLinkedinSimulator(), keyring: benchKeyring, warmup: createWarmupSimulator() });
 }
 
 export interface RealStack {

@@ -28,6 +28,10 @@ const environmentSchema = z.object({
   LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
   LINKEDIN_GATEWAY_URL: optionalString,
   LINKEDIN_GATEWAY_TOKEN: optionalString,
+  WARMUP_PROVIDER: z.enum(['http', 'simulator']).optional(),
+  WARMUP_PROVIDER_URL: optionalString,
+  WARMUP_PROVIDER_TOKEN: optionalString,
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export interface Config {
@@ -54,6 +58,10 @@ export interface Config {
   encryptionKeys: string | undefined;
   /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
   linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  /** Which warm-up provider the worker uses (integrations/warmup selectWarmupProvider decides the default). */
+  warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  /** Where share links point (PUBLIC_BASE_URL); never taken from a request's Host header. Required in production. */
+  publicBaseUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -89,7 +97,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
+    warmupProvider: { adapter: env.WARMUP_PROVIDER, baseUrl: env.WARMUP_PROVIDER_URL, token: env.WARMUP_PROVIDER_TOKEN },
+    publicBaseUrl: publicBaseUrlOf(env.PUBLIC_BASE_URL, env.NODE_ENV, env.API_HOST, env.API_PORT),
   };
+}
+
+/** PUBLIC_BASE_URL without a trailing slash; outside production it defaults to the API's own address. */
+function publicBaseUrlOf(value: string | undefined, environment: Config['environment'], host: string, port: number): string {
+  if (value !== undefined) return value.replace(/\/+$/, '');
+  if (environment === 'production') throw new ConfigError('PUBLIC_BASE_URL must be set in production: share links are built from it');
+  return `http://${host}:${port}`;
 }
 
 /** For processes that need an external service (worker, API alone): fail with the variable's name. */

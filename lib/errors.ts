@@ -82,3 +82,30 @@ export class ServiceUnavailableError extends PacerError {
   readonly code = 'service-unavailable';
   readonly title = 'Service unavailable';
 }
+
+/** The credential is valid but does not reach this resource (a share link used for another identity). */
+export class ForbiddenError extends PacerError {
+  readonly status = 403;
+  readonly code = 'forbidden';
+  readonly title = 'Forbidden';
+}
+
+/** Too many attempts; `retryAfterSeconds` goes out as Retry-After. */
+export class TooManyRequestsError extends PacerError {
+  readonly status = 429;
+  readonly code = 'too-many-requests';
+  readonly title = 'Too many requests';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A route whose action another part of the system has yet to provide. */
+export class NotImplementedError extends PacerError {
+  readonly status = 501;
+  readonly code = 'not-implemented';
+  readonly title = 'Not implemented';
+}

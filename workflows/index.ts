@@ -1,1 +1,2 @@
 export { identityWorkflow } from './identity';
+export { warmupWorkflow } from './warmup';

@@ -84,6 +84,25 @@ export interface LinkedinGateway {
   scrapeProfile(input: ProfileActionInput): Promise<LinkedinProfile>;
   /** `liked: false` when the person has no post to like. */
   likeLatestPost(input: ProfileActionInput): Promise<{ liked: boolean }>;
+  /** Whether the service holds a working LinkedIn session for the identity (shown on share links). */
+  getAccountStatus(input: AccountInput): Promise<{ status: LinkedinAccountStatus }>;
+  /**
+   * Opens a reconnect session: a page of the automation service where the identity's owner signs in
+   * to LinkedIn again (SPEC §4, share links). Nothing changes until they do.
+   */
+  startReconnect(input: StartReconnectInput): Promise<{ reconnectUrl: string; expiresAt: number }>;
+}
+
+export type LinkedinAccountStatus = 'connected' | 'disconnected';
+
+export interface AccountInput {
+  identityId: string;
+  at: number;
+}
+
+export interface StartReconnectInput extends AccountInput {
+  /** Per request; a retry with the same key answers the same session. */
+  idempotencyKey: string;
 }
 
 /** LinkedIn's limit on an invitation note. */

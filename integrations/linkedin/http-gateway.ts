@@ -9,6 +9,8 @@
  */
 import { z } from 'zod';
 import {
+  type AccountInput,
+  type StartReconnectInput,
   type GetInvitationInput,
   LinkedinAlreadyConnectedError,
   LinkedinAuthError,
@@ -85,6 +87,8 @@ export const contractSchemas = {
     pictureUrl: z.url({ protocol: /^https?$/ }).nullable(),
   }),
   like: z.object({ liked: z.boolean() }),
+  account: z.object({ status: z.enum(['connected', 'disconnected']) }),
+  reconnectSession: z.object({ reconnectUrl: z.url({ protocol: /^https?$/ }), expiresAt: isoInstant }),
   problem: z.looseObject({
     type: z.string().optional(),
     title: z.string().optional(),
@@ -270,6 +274,23 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         schema: contractSchemas.like,
       });
       return { liked: body.liked };
+    },
+
+    async getAccountStatus(input: AccountInput) {
+      const body = await call({ method: 'GET', path: `${identityPath(input.identityId)}/account`, at: input.at, schema: contractSchemas.account });
+      return { status: body.status };
+    },
+
+    async startReconnect(input: StartReconnectInput) {
+      const body = await call({
+        method: 'POST',
+        path: `${identityPath(input.identityId)}/account/reconnect-sessions`,
+        at: input.at,
+        idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
+        body: {},
+        schema: contractSchemas.reconnectSession,
+      });
+      return { reconnectUrl: body.reconnectUrl, expiresAt: Date.parse(body.expiresAt) };
     },
   };
 }

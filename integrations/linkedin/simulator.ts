@@ -18,6 +18,9 @@
  * its ids start with `sim-`, and its picture URLs use the reserved `.invalid` domain.
  */
 import {
+  type AccountInput,
+  type LinkedinAccountStatus,
+  type StartReconnectInput,
   type GetInvitationInput,
   type Invitation,
   type InvitationStatus,
@@ -50,7 +53,9 @@ export type SimulatedOperation =
   | 'withdrawInvitation'
   | 'sendMessage'
   | 'scrapeProfile'
-  | 'likeLatestPost';
+  | 'likeLatestPost'
+  | 'getAccountStatus'
+  | 'startReconnect';
 
 export interface SimulatedCall {
   operation: SimulatedOperation;
@@ -104,6 +109,8 @@ export interface LinkedinSimulator extends LinkedinGateway {
   sent(identityId: string, at?: number): SimulatorRecord;
   /** Test control: the person accepts now (no-op unless the invitation is pending). */
   acceptInvitation(input: GetInvitationInput): Invitation;
+  /** Test control: the identity's LinkedIn session is lost (or found again). Every identity starts connected. */
+  setAccountStatus(identityId: string, status: LinkedinAccountStatus): void;
 }
 
 interface IdentityState {
@@ -123,6 +130,7 @@ export function createLinkedinSimulator(options: LinkedinSimulatorOptions = {}):
   if (!Number.isFinite(reinviteBlockMs) || reinviteBlockMs < 0) throw new RangeError('reinviteBlockMs must be a non-negative number');
 
   const identities = new Map<string, IdentityState>();
+  const accountStatus = new Map<string, LinkedinAccountStatus>();
   let sequence = 0;
   const nextId = (kind: string) => `sim-${kind}-${++sequence}`;
 
@@ -319,6 +327,32 @@ export function createLinkedinSimulator(options: LinkedinSimulatorOptions = {}):
           return { liked: true };
         });
       });
+    },
+
+    getAccountStatus(input: AccountInput) {
+      return settle(() => {
+        const identityId = checkId('identityId', input.identityId);
+        injectFault({ operation: 'getAccountStatus', identityId, at: checkAt(input.at) });
+        return { status: accountStatus.get(identityId) ?? ('connected' as const) };
+      });
+    },
+
+    startReconnect(input: StartReconnectInput) {
+      return settle(() => {
+        const identityId = checkId('identityId', input.identityId);
+        const at = checkAt(input.at);
+        const key = checkIdempotencyKey(input.idempotencyKey);
+        injectFault({ operation: 'startReconnect', identityId, at });
+        return once(stateOf(identityId), key, ['startReconnect'], () => ({
+          // The reserved .invalid domain: the simulator has no sign-in page.
+          reconnectUrl: `https://linkedin-simulator.invalid/reconnect/${encodeURIComponent(identityId)}/${nextId('reconnect')}`,
+          expiresAt: at + 3600 * 1000,
+        }));
+      });
+    },
+
+    setAccountStatus(identityId: string, status: LinkedinAccountStatus) {
+      accountStatus.set(identityId, status);
     },
 
     sent(identityId: string, at?: number): SimulatorRecord {

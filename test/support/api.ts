@@ -4,8 +4,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
-import { createApp } from '../../api/app';
+import { createApp, type ApiDependencies } from '../../api/app';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -23,6 +24,8 @@ export interface ApiHarness {
   client: Client;
   /** Builds another app on the same database whose Temporal calls go to `namespace`. */
   appWithNamespace(namespace: string): Express;
+  /** Builds another app with some dependencies replaced (e.g. the share links' clock). */
+  appWith(overrides: Partial<ApiDependencies>): Express;
   stop(): Promise<void>;
 }
 
@@ -42,19 +45,21 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator() }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
   const logLines: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => logLines.push(line) });
-  const appFor = (workflowClient: Client) =>
+  const appFor = (workflowClient: Client, overrides: Partial<ApiDependencies> = {}) =>
     createApp({
       db,
       identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue),
       logger,
       bodyLimit: '100kb',
       operatorApiKey: options.operatorApiKey,
+      shareLinks: { publicBaseUrl: 'https://pacer.example.test', linkedin: createLinkedinSimulator() },
+      ...overrides,
     });
 
   return {
@@ -63,6 +68,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     db,
     client,
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
+    appWith: (overrides) => appFor(client, overrides),
     async stop() {
       worker.shutdown();
       await running;

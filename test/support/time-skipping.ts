@@ -7,6 +7,7 @@ import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
 import { createLinkedinSimulator, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
+import { createWarmupSimulator, type WarmupSimulator } from '../../integrations/warmup';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -24,6 +25,8 @@ export interface TimeSkippingHarness {
   /** The LinkedIn simulator the worker acts on (tests can accept invitations through it). */
   linkedin: LinkedinSimulator;
   workspaceId: string;
+  /** The worker's warm-up provider (the labelled simulator). */
+  warmup: WarmupSimulator;
   auth(): { Authorization: string };
   /** Skips server time forward to `instant` (never backwards). */
   skipTo(instant: DateTime): Promise<void>;
@@ -46,7 +49,8 @@ export async function startTimeSkippingHarness(
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
   const linkedin = createLinkedinSimulator(linkedinOptions);
-  const activities = createActivities({ db, linkedin, keyring: testKeyring });
+  const warmup = createWarmupSimulator();
+  const activities = createActivities({ db, linkedin, keyring: testKeyring, warmup });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
@@ -67,6 +71,7 @@ export async function startTimeSkippingHarness(
     identityWorkflows,
     linkedin,
     workspaceId,
+    warmup,
     auth: () => ({ Authorization: `Bearer ${apiKey}` }),
     async skipTo(instant) {
       await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));

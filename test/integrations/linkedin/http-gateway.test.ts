@@ -55,6 +55,8 @@ function invoke(gateway: LinkedinGateway, call: ExchangeFixture['call']): Promis
     sendMessage: (input) => gateway.sendMessage(input),
     scrapeProfile: (input) => gateway.scrapeProfile(input),
     likeLatestPost: (input) => gateway.likeLatestPost(input),
+    getAccountStatus: (input) => gateway.getAccountStatus(input),
+    startReconnect: (input) => gateway.startReconnect(input),
   };
   const method = methods[call.method];
   if (!method) throw new Error(`fixture names an unknown gateway method ${call.method}`);
@@ -77,7 +79,7 @@ describe('recorded exchanges (test/fixtures/linkedin)', () => {
   it('cover every gateway method and every documented problem type', () => {
     const methods = new Set(fixtures.map(({ fixture }) => fixture.call.method));
     expect([...methods].sort()).toEqual(
-      ['getInvitation', 'likeLatestPost', 'scrapeProfile', 'sendConnectionRequest', 'sendMessage', 'withdrawInvitation'].sort(),
+      ['getAccountStatus', 'getInvitation', 'likeLatestPost', 'scrapeProfile', 'sendConnectionRequest', 'sendMessage', 'startReconnect', 'withdrawInvitation'].sort(),
     );
     const types = new Set(
       fixtures.map(({ fixture }) => (fixture.response.body as { type?: string } | undefined)?.type).filter((type) => type !== undefined),
@@ -153,6 +155,8 @@ describe('fixtures follow CONTRACT.md', () => {
           sendMessage: contractSchemas.message,
           scrapeProfile: contractSchemas.profile,
           likeLatestPost: contractSchemas.like,
+          getAccountStatus: contractSchemas.account,
+          startReconnect: contractSchemas.reconnectSession,
         }[fixture.call.method];
         expect(schema?.safeParse(response.body).success).toBe(true);
       }

@@ -1,0 +1,20 @@
+import { ConfigError, loadConfig } from '../../lib/config';
+
+test('PUBLIC_BASE_URL: trailing slashes dropped, must be http(s), required in production; defaults to the API outside it', () => {
+  expect(loadConfig({ PUBLIC_BASE_URL: 'https://pacer.example.com/' }).publicBaseUrl).toBe('https://pacer.example.com');
+  expect(loadConfig({ API_HOST: '127.0.0.1', API_PORT: '3999' }).publicBaseUrl).toBe('http://127.0.0.1:3999');
+  expect(() => loadConfig({ PUBLIC_BASE_URL: 'ftp://pacer.example.com' })).toThrow(ConfigError);
+  expect(() => loadConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(ConfigError);
+  expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_BASE_URL must be set in production/);
+  expect(loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://pacer.example.com' }).publicBaseUrl).toBe('https://pacer.example.com');
+});
+
+test('the warm-up provider settings are read like the LinkedIn gateway ones', () => {
+  expect(loadConfig({}).warmupProvider).toEqual({ adapter: undefined, baseUrl: undefined, token: undefined });
+  expect(loadConfig({ WARMUP_PROVIDER: 'http', WARMUP_PROVIDER_URL: 'https://warmup.example.com', WARMUP_PROVIDER_TOKEN: ' t ' }).warmupProvider).toEqual({
+    adapter: 'http',
+    baseUrl: 'https://warmup.example.com',
+    token: 't',
+  });
+  expect(() => loadConfig({ WARMUP_PROVIDER: 'mock' })).toThrow(ConfigError);
+});
