@@ -140,7 +140,7 @@ test('withdrawn on day 7: a re-invite is refused until 21 × 24 h later, to the 
     .send({ identityId, name: 'Second chance', steps: [{ kind: 'linkedin-connection-request', delayMinutes: 0 }] });
   await request(harness.app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ linkedinUrl: 'https://linkedin.com/in/Blocked-Direct?trk=x' }] });
   expect((await request(harness.app).post(`/campaigns/${campaign.body.id}/start`).set(auth())).status).toBe(200);
-  await skipTo(at(withdrawnAt).plus({ days: 2 }));
+  await skipTo(at(withdrawnAt).plus({ days: 2 }).set({ hour: 18 })); // the end of Wednesday: the step was tried
   const waiting = await request(harness.app).get(`/campaigns/${campaign.body.id}/leads`).set(auth());
   expect(waiting.body.items[0]).toMatchObject({ state: 'waiting', waitingReason: `re-invite blocked until ${new Date(liftsAt).toISOString()}` });
 
