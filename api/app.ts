@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
-import { emailInboxRoutes, InboxConnections } from './email-inboxes';
+import { emailInboxAdminRoutes, emailInboxRoutes, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
@@ -21,6 +21,8 @@ export interface ApiDependencies {
   bodyLimit: string;
   /** Enables /admin when set. */
   operatorApiKey?: string;
+  /** Connecting inboxes (keyring, timeouts, SSRF allowlist); without it, connecting answers 503. */
+  email?: EmailConnectionSettings;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -35,13 +37,14 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
+  app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
-  app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
+  app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows), deps.identityWorkflows, deps.email));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

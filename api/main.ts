@@ -11,6 +11,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { createApp } from './app';
 import { registerEnvironmentApiKeys } from './auth';
 import { IdentityWorkflows } from './identity-workflows';
+import { keyringFor } from '../worker';
 
 export interface RunningApi {
   url: string;
@@ -29,6 +30,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     logger,
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
+    email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

@@ -72,6 +72,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
         detail: known?.message ?? 'An unexpected error occurred; it has been logged.',
         instance: request.originalUrl,
         ...(known instanceof ValidationError ? { errors: known.errors } : {}),
+        ...(known?.extensions ?? {}),
       });
   };
 }

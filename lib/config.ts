@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCidr, type Cidr } from '../domain/network-address';
 
 const optionalString = z
   .string()
@@ -28,6 +29,8 @@ const environmentSchema = z.object({
   LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
   LINKEDIN_GATEWAY_URL: optionalString,
   LINKEDIN_GATEWAY_TOKEN: optionalString,
+  EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
 });
 
 export interface Config {
@@ -54,10 +57,29 @@ export interface Config {
   encryptionKeys: string | undefined;
   /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
   linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  email: {
+    /** Bounds connecting, the greeting and every silence when validating or using an inbox's IMAP/SMTP servers. */
+    connectTimeoutMs: number;
+    /** CIDRs of private addresses user-supplied mail hosts may resolve to (self-hosted mail servers, tests). */
+    privateHostsAllowed: Cidr[];
+  };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** `EMAIL_PRIVATE_HOSTS_ALLOWED`: comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
+export function parseAllowlist(value: string | undefined): Cidr[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const cidr = parseCidr(entry);
+      if (!cidr) throw new ConfigError(`EMAIL_PRIVATE_HOSTS_ALLOWED: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+      return cidr;
+    });
 }
 
 /** The one place that reads the environment. */
@@ -89,6 +111,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
+    email: { connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS, privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED) },
   };
 }
 

@@ -10,6 +10,8 @@ export abstract class PacerError extends Error {
   /** Short stable slug, used as the problem `type` (`urn:pacer:problem:<code>`). */
   abstract readonly code: string;
   abstract readonly title: string;
+  /** Extra problem members (RFC 9457 extensions), e.g. `code` and `guidance`; never secrets. */
+  readonly extensions?: Record<string, unknown>;
 }
 
 export class BadRequestError extends PacerError {
@@ -62,4 +64,38 @@ export class ServiceUnavailableError extends PacerError {
   readonly status = 503;
   readonly code = 'service-unavailable';
   readonly title = 'Service unavailable';
+}
+
+/**
+ * Connecting an inbox failed (SPEC §3 troubleshooting table): the problem carries a stable `code`
+ * (domain/inbox-connection ConnectionFailureCode), the side that failed and the guidance to show.
+ */
+export class InboxConnectionError extends PacerError {
+  readonly status = 422;
+  readonly code: string;
+  readonly title: string;
+  override readonly extensions: Record<string, unknown>;
+  constructor(failure: { code: string; side: string; title: string; guidance: string }, detail: string) {
+    super(detail);
+    this.code = failure.code;
+    this.title = failure.title;
+    this.extensions = { code: failure.code, failedStep: failure.side, guidance: failure.guidance };
+  }
+}
+
+/**
+ * A user-supplied mail host resolves to an address Pacer must not reach (private, loopback, metadata…).
+ * One message whatever the reason, so the answer reveals nothing about the internal network.
+ */
+export class HostNotAllowedError extends PacerError {
+  readonly status = 422;
+  readonly code = 'host-not-allowed';
+  readonly title = 'Mail host not allowed';
+  override readonly extensions = {
+    code: 'host-not-allowed',
+    guidance: 'Use the public host name of the mail provider. Private and internal addresses are refused unless the operator allows them (EMAIL_PRIVATE_HOSTS_ALLOWED).',
+  };
+  constructor(host: string) {
+    super(`${host} cannot be used as a mail server host`);
+  }
 }

@@ -6,6 +6,8 @@ import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
+import type { EmailConnectionSettings } from '../../api/email-inboxes';
+import { parseAllowlist } from '../../lib/config';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -23,6 +25,8 @@ export interface ApiHarness {
   client: Client;
   /** Builds another app on the same database whose Temporal calls go to `namespace`. */
   appWithNamespace(namespace: string): Express;
+  /** Another app with other inbox-connection settings (e.g. no SSRF allowlist). */
+  appWithEmail(email: Partial<EmailConnectionSettings>): Express;
   stop(): Promise<void>;
 }
 
@@ -30,7 +34,7 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(options: { operatorApiKey?: string } = {}): Promise<ApiHarness> {
+export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings> } = {}): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -48,13 +52,15 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
   const running = worker.run();
   const logLines: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => logLines.push(line) });
-  const appFor = (workflowClient: Client) =>
+  const appFor = (workflowClient: Client, email: Partial<EmailConnectionSettings> = {}) =>
     createApp({
       db,
       identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue),
       logger,
       bodyLimit: '100kb',
       operatorApiKey: options.operatorApiKey,
+      // Tests run their mail servers on loopback, which only the allowlist lets through.
+      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
     });
 
   return {
@@ -63,6 +69,7 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     db,
     client,
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
+    appWithEmail: (email) => appFor(client, email),
     async stop() {
       worker.shutdown();
       await running;
