@@ -1,7 +1,8 @@
 import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
 import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
-import { chooseInbox, emailCapacity, inboxDisconnectedError } from '../domain/pacing';
+import { effectiveInboxRate } from '../domain/inbox-rate';
+import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
 import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
@@ -160,8 +161,10 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
   }
 
   /** The inbox a lead's email goes from: its own (sticky), the campaign's fixed one, or a Shuffle pick. */
-  function inboxFor(lead: LeadWithCampaign, inboxes: Map<string, EmailInbox>, connected: string[], loads: Record<string, number>): { inbox: EmailInbox } | { error: string } {
+  function inboxFor(lead: LeadWithCampaign, inboxes: Map<string, EmailInbox>, connected: string[], loads: Record<string, number>): { inbox: EmailInbox } | { error: string } | { parked: EmailInbox } {
     const fixed = lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox;
+    const own = inboxes.get(lead.inboxId ?? fixed ?? '');
+    if (own?.status === 'needs-reconnect') return { parked: own };
     const choice = chooseInbox({ leadKey: lead.id, assignedInboxId: lead.inboxId ?? fixed, connectedInboxIds: connected, leadsPerInbox: loads });
     if (choice.kind === 'inbox') return { inbox: inboxes.get(choice.inboxId) as EmailInbox };
     if (choice.kind === 'no-inbox') return { error: 'no connected email inbox: connect one to this identity' };
@@ -192,6 +195,34 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       db.leadAction.update({ where: { idempotencyKey: key }, data: { result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
       db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
     ]);
+  }
+
+  /** The rate in force at `at`: an operator override until it expires, then the inbox's own (domain/inbox-rate). */
+  function rateAt(inbox: EmailInbox, at: number) {
+    const override =
+      inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
+        ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
+        : null;
+    return effectiveInboxRate(inbox, override, at);
+  }
+
+  /**
+   * Leads whose next step is an email from an inbox that needs reconnecting wait, undated (so nothing
+   * polls), with a reason naming the address; reconnecting dates them again. That is the leads on the
+   * inbox, and those not started yet of campaigns fixed to it (assigned to it, so reconnecting finds
+   * them too). Their LinkedIn steps are not held up: a lead is parked only when its email is next.
+   */
+  async function parkLeads(inbox: EmailInbox) {
+    const data = { dueAt: null, waitingReason: inboxNeedsReconnectReason(inbox.email) };
+    await db.$transaction([
+      db.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting', nextStepKind: 'email' }, data }),
+      db.lead.updateMany({ where: { inboxId: null, state: 'waiting', nextStepKind: 'email', campaign: { emailInbox: inbox.id } }, data: { ...data, inboxId: inbox.id } }),
+    ]);
+  }
+
+  async function markNeedsReconnect(inbox: EmailInbox, reason: string) {
+    const updated = await db.emailInbox.update({ where: { id: inbox.id }, data: { status: 'needs-reconnect', statusReason: reason.slice(0, 500) } });
+    await parkLeads(updated);
   }
 
   /** Tries the due email leads oldest first; the first whose inbox has room now is sent. */
@@ -230,7 +261,12 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
         await failLead(lead, chosen.error);
         continue;
       }
-      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: identity.timeZone, perDay: chosen.inbox.dailyRate, perHour: chosen.inbox.hourlyRate });
+      if ('parked' in chosen) {
+        await parkLeads(chosen.parked);
+        continue;
+      }
+      const rate = rateAt(chosen.inbox, at);
+      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: identity.timeZone, perDay: rate.dailyRate, perHour: rate.hourlyRate });
       if (!capacity.allowedNow) {
         blockedUntil = Math.min(blockedUntil ?? Infinity, capacity.nextAllowedAt);
         continue;
@@ -240,6 +276,13 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
       } catch (error) {
         if (!(error instanceof SmtpSendError)) throw error;
+        if (error.code === 'auth-failed' && !error.retryable) {
+          // The password stopped working: no retry (a storm would only lock the account), no other
+          // inbox. The inbox needs reconnecting; its leads wait until the same address is reconnected.
+          await db.leadAction.delete({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+          await markNeedsReconnect(chosen.inbox, error.smtpResponse ?? error.message);
+          return { performed: null, blockedUntil: null };
+        }
         if (!error.retryable) {
           await failLead(lead, `email from ${chosen.inbox.email} failed (${error.code}): ${error.message}`);
           return { performed: null, blockedUntil: null };
@@ -297,8 +340,9 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       }
       const due = await nextDueAt(input.identityId);
       if (emailBlockedUntil !== null && (due.email ?? Infinity) <= input.at) due.email = emailBlockedUntil;
-      const connected = await db.emailInbox.aggregate({ where: { identityId: input.identityId, status: 'connected' }, _sum: { dailyRate: true } });
-      return { performed, nextDueAt: due, emailDailyCapacity: connected._sum.dailyRate ?? 0 };
+      const connected = await db.emailInbox.findMany({ where: { identityId: input.identityId, status: 'connected' } });
+      const emailDailyCapacity = connected.reduce((sum, inbox) => sum + rateAt(inbox, input.at).dailyRate, 0);
+      return { performed, nextDueAt: due, emailDailyCapacity };
     },
   };
 }

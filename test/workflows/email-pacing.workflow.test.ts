@@ -175,3 +175,53 @@ test('the SMTP server dropping the connection after DATA leaves the recipient wi
     await crashing.stop();
   }
 });
+
+test('a password that stops working marks the inbox needs-reconnect after one attempt; its leads wait naming the address, and reconnecting resumes them', async () => {
+  const server = await startSmtpTestServer({ users: { 'ada@outreach.example': 'the-new-password' } });
+  try {
+    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Stale', lastName: 'Password', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+    const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+    const id = randomUUID();
+    const inbox = await db.emailInbox.create({
+      data: {
+        id,
+        workspaceId: stored.workspaceId,
+        identityId: identity.id,
+        email: 'ada@outreach.example',
+        smtpHost: server.host,
+        smtpPort: server.port,
+        smtpSecurity: 'none',
+        username: 'ada@outreach.example',
+        passwordEnvelope: encryptSecret(testKeyring, 'the-old-password', inboxPasswordAssociatedData(id)),
+      },
+    });
+    const campaign = await request(app)
+      .post('/campaigns')
+      .set(auth())
+      .send({ identityId: identity.id, name: 'Stale', emailInbox: id, steps: [{ kind: 'email', delayMinutes: 0, subject: 'Hi', body: '<p>Hi</p>' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ email: 'one@prospects.example' }, { email: 'two@prospects.example' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+    await env.sleep('1 day');
+
+    expect(server.messages).toHaveLength(0);
+    expect(server.authAttempts).toBe(1);
+    const needing = await db.emailInbox.findUniqueOrThrow({ where: { id } });
+    expect(needing.status).toBe('needs-reconnect');
+    expect(needing.statusReason).toMatch(/535/);
+    const listed = (await request(app).get(`/campaigns/${campaign.body.id}/leads`).set(auth())).body.items;
+    expect(listed).toHaveLength(2);
+    for (const lead of listed) {
+      expect(lead.state).toBe('waiting');
+      expect(lead.waitingReason).toContain('reconnect ada@outreach.example');
+    }
+
+    await db.emailInbox.update({ where: { id }, data: { passwordEnvelope: encryptSecret(testKeyring, 'the-new-password', inboxPasswordAssociatedData(id)) } });
+    expect(await connections.reconnected(inbox)).toBe(2);
+    await env.sleep('1 day');
+    expect(server.messages.map((message) => message.to[0]).sort()).toEqual(['one@prospects.example', 'two@prospects.example']);
+    expect(await db.lead.count({ where: { campaignId: campaign.body.id, state: 'done' } })).toBe(2);
+  } finally {
+    await server.stop();
+  }
+});
