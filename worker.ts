@@ -74,6 +74,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
         db,
         linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
         keyring: keyringFor(config),
+        emailProviders: { google: config.email.google, microsoft: config.email.microsoft },
       }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -4,7 +4,8 @@ import type { Database } from '../db/client';
 import { effectiveInboxRate } from '../domain/inbox-rate';
 import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
-import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
+import { gmailSender, graphSender, smtpSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
+import { composeEmail, deterministicMessageId, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
   LinkedinAlreadyConnectedError,
   LinkedinGatewayError,
@@ -33,6 +34,8 @@ export interface CampaignStepDependencies {
   db: Database;
   linkedin: LinkedinGateway;
   keyring: Keyring;
+  /** OAuth clients for Google and Microsoft 365 inboxes (real endpoints, or local replay servers in tests). */
+  emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
 }
 
 type LeadWithCampaign = Lead & { campaign: Campaign };
@@ -47,6 +50,10 @@ export const STEP_KIND: Record<CampaignStep['kind'], PacedKind> = {
 
 export function inboxPasswordAssociatedData(inboxId: string): string {
   return `email-inbox:${inboxId}:password`;
+}
+
+export function inboxRefreshTokenAssociatedData(inboxId: string): string {
+  return `email-inbox:${inboxId}:refresh-token`;
 }
 
 function variablesOf(lead: Lead): Record<string, string | null> {
@@ -78,7 +85,29 @@ function idempotencyKeyOf(lead: Lead): string {
   return `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
 }
 
-export function createCampaignStepActivities({ db, linkedin, keyring }: CampaignStepDependencies) {
+export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {} }: CampaignStepDependencies) {
+  /** The one sending interface, for the inbox's provider. Secrets are decrypted here, inside the activity. */
+  function senderFor(inbox: EmailInbox): EmailSender {
+    if (inbox.provider === 'google' || inbox.provider === 'microsoft') {
+      if (inbox.refreshTokenEnvelope === null) throw new Error(`inbox ${inbox.id} has no refresh token`);
+      const refreshToken = decryptSecret(keyring, inbox.refreshTokenEnvelope, inboxRefreshTokenAssociatedData(inbox.id));
+      const { google, microsoft } = emailProviders;
+      if (inbox.provider === 'google') {
+        if (!google) throw new Error('Google inboxes need GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET on the worker');
+        return gmailSender(google, refreshToken);
+      }
+      if (!microsoft) throw new Error('Microsoft 365 inboxes need MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET on the worker');
+      return graphSender(microsoft, refreshToken);
+    }
+    return smtpSender({
+      host: inbox.smtpHost,
+      port: inbox.smtpPort,
+      security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
+      username: inbox.username,
+      password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
+    });
+  }
+
   const activeWaiting = (identityId: string) => ({ identityId, state: 'waiting', campaign: { status: 'active' } }) satisfies Prisma.LeadWhereInput;
 
   async function recordAndAdvance(lead: LeadWithCampaign, kind: PacedKind, at: number, result: Prisma.InputJsonValue, extra: Prisma.LeadUncheckedUpdateInput = {}) {
@@ -181,16 +210,13 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
     const variables = variablesOf(lead);
     const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml });
     const messageId = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: lead.stepIndex, domain: inbox.email.split('@')[1] ?? 'pacer.invalid' });
-    const sent = await sendSmtpEmail(
-      {
-        host: inbox.smtpHost,
-        port: inbox.smtpPort,
-        security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
-        username: inbox.username,
-        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
-      },
-      { from: { address: inbox.email, name: inbox.displayName ?? undefined }, to: lead.email ?? '', subject: renderTemplate(step.subject, variables), ...body, messageId },
-    );
+    const sent = await senderFor(inbox).send({
+      from: { address: inbox.email, name: inbox.displayName ?? undefined },
+      to: lead.email ?? '',
+      subject: renderTemplate(step.subject, variables),
+      ...body,
+      messageId,
+    });
     await db.$transaction([
       db.leadAction.update({ where: { idempotencyKey: key }, data: { result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
       db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),

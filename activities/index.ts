@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
 import type { LinkedinGateway } from '../integrations/linkedin';
 import type { Keyring } from '../lib/secrets';
-import { createCampaignStepActivities } from './campaign-steps';
+import { createCampaignStepActivities, type CampaignStepDependencies } from './campaign-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
 
 export interface ActivityDependencies {
@@ -9,6 +9,8 @@ export interface ActivityDependencies {
   linkedin: LinkedinGateway;
   /** Decrypts inbox credentials inside activities only: secrets never pass through Temporal. */
   keyring: Keyring;
+  /** OAuth clients for Google / Microsoft 365 inboxes; unset when not configured. */
+  emailProviders?: CampaignStepDependencies['emailProviders'];
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */

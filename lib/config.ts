@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/network-address';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 
 const optionalString = z
   .string()
@@ -31,6 +32,14 @@ const environmentSchema = z.object({
   LINKEDIN_GATEWAY_TOKEN: optionalString,
   EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
+  MICROSOFT_CLIENT_ID: optionalString,
+  MICROSOFT_CLIENT_SECRET: optionalString,
+  MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
+  MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
 });
 
 export interface Config {
@@ -62,6 +71,9 @@ export interface Config {
     connectTimeoutMs: number;
     /** CIDRs of private addresses user-supplied mail hosts may resolve to (self-hosted mail servers, tests). */
     privateHostsAllowed: Cidr[];
+    /** OAuth clients; each is unset until its client id and secret are both configured. */
+    google: GoogleClientConfig | undefined;
+    microsoft: MicrosoftClientConfig | undefined;
   };
 }
 
@@ -111,7 +123,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
-    email: { connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS, privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED) },
+    email: {
+      connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS,
+      privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED),
+      google:
+        env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL }
+          : undefined,
+      microsoft:
+        env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET
+          ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
+          : undefined,
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { DateTime } from 'luxon';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -37,12 +37,13 @@ export interface TimeSkippingHarness {
 export async function startTimeSkippingHarness(
   taskQueue: string,
   workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
+  activityDependencies: Pick<ActivityDependencies, 'emailProviders'> = {},
 ): Promise<TimeSkippingHarness> {
   const server: RunningServer = await startTestServer();
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring });
+  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, ...activityDependencies });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };

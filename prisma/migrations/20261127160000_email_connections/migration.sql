@@ -6,6 +6,7 @@ ADD COLUMN     "rateOverrideDaily" INTEGER,
 ADD COLUMN     "rateOverrideExpiresAt" TIMESTAMP(3),
 ADD COLUMN     "rateOverrideHourly" INTEGER,
 ADD COLUMN     "rateOverrideReason" TEXT,
+ADD COLUMN     "refreshTokenEnvelope" TEXT,
 ADD COLUMN     "statusReason" TEXT,
 ADD COLUMN     "syncLastUid" INTEGER,
 ADD COLUMN     "syncUidValidity" BIGINT;
