@@ -6,6 +6,7 @@ import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
 import { emailInboxAdminRoutes, emailInboxRoutes, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
+import { emailOAuthRoutes, type OAuthSettings } from './email-oauth';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
@@ -23,6 +24,8 @@ export interface ApiDependencies {
   operatorApiKey?: string;
   /** Connecting inboxes (keyring, timeouts, SSRF allowlist); without it, connecting answers 503. */
   email?: EmailConnectionSettings;
+  /** Google / Microsoft 365 OAuth flows; without it (or its client ids), their endpoints answer 503. */
+  oauth?: OAuthSettings;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -38,13 +41,18 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
+  const identities = new IdentityService(deps.db, deps.identityWorkflows);
+  const connections = new InboxConnections(deps.db, deps.identityWorkflows);
+  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
+  // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
+  app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  const identities = new IdentityService(deps.db, deps.identityWorkflows);
   app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
-  app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows), deps.identityWorkflows, deps.email));
+  app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.email));
+  app.use(oauth.authorize);
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -31,6 +31,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
     email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
+    oauth: {
+      keyring: keyringFor(config),
+      stateSecret: config.email.oauthStateSecret,
+      redirectBaseUrl: config.email.oauthRedirectBaseUrl,
+      google: config.email.google,
+      microsoft: config.email.microsoft,
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

@@ -40,6 +40,8 @@ const environmentSchema = z.object({
   MICROSOFT_CLIENT_SECRET: optionalString,
   MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
+  OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  OAUTH_REDIRECT_BASE_URL: optionalString.pipe(z.url().optional()),
 });
 
 export interface Config {
@@ -74,6 +76,10 @@ export interface Config {
     /** OAuth clients; each is unset until its client id and secret are both configured. */
     google: GoogleClientConfig | undefined;
     microsoft: MicrosoftClientConfig | undefined;
+    /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
+    oauthStateSecret: string | undefined;
+    /** Public base URL of the API, for `<base>/oauth/<provider>/callback`; defaults to http://API_HOST:API_PORT. */
+    oauthRedirectBaseUrl: string;
   };
 }
 
@@ -134,6 +140,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET
           ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
           : undefined,
+      oauthStateSecret: env.OAUTH_STATE_SECRET,
+      oauthRedirectBaseUrl: env.OAUTH_REDIRECT_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     },
   };
 }

@@ -7,6 +7,7 @@ import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
 import type { EmailConnectionSettings } from '../../api/email-inboxes';
+import type { OAuthSettings } from '../../api/email-oauth';
 import { parseAllowlist } from '../../lib/config';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
@@ -27,6 +28,8 @@ export interface ApiHarness {
   appWithNamespace(namespace: string): Express;
   /** Another app with other inbox-connection settings (e.g. no SSRF allowlist). */
   appWithEmail(email: Partial<EmailConnectionSettings>): Express;
+  /** Another app with other OAuth settings (e.g. none configured). */
+  appWithOAuth(oauth: Partial<OAuthSettings>): Express;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,7 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings> } = {}): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -52,7 +55,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
   const running = worker.run();
   const logLines: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => logLines.push(line) });
-  const appFor = (workflowClient: Client, email: Partial<EmailConnectionSettings> = {}) =>
+  const appFor = (workflowClient: Client, email: Partial<EmailConnectionSettings> = {}, oauth: Partial<OAuthSettings> = options.oauth ?? {}) =>
     createApp({
       db,
       identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue),
@@ -61,6 +64,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       operatorApiKey: options.operatorApiKey,
       // Tests run their mail servers on loopback, which only the allowlist lets through.
       email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
+      oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
     });
 
   return {
@@ -70,6 +74,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
     client,
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
     appWithEmail: (email) => appFor(client, email),
+    appWithOAuth: (oauth) => appFor(client, {}, oauth),
     async stop() {
       worker.shutdown();
       await running;

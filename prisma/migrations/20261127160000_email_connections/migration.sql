@@ -11,3 +11,19 @@ ADD COLUMN     "statusReason" TEXT,
 ADD COLUMN     "syncLastUid" INTEGER,
 ADD COLUMN     "syncUidValidity" BIGINT;
 
+-- CreateTable
+CREATE TABLE "OAuthState" (
+    "id" UUID NOT NULL,
+    "workspaceId" UUID NOT NULL,
+    "identityId" UUID NOT NULL,
+    "provider" TEXT NOT NULL,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "usedAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "OAuthState_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "OAuthState_expiresAt_idx" ON "OAuthState"("expiresAt");
+
