@@ -3,6 +3,7 @@ import type { LinkedinGateway } from '../integrations/linkedin';
 import type { Keyring } from '../lib/secrets';
 import { createCampaignStepActivities, type CampaignStepDependencies } from './campaign-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
+import { createReplySyncActivities, type ReplySyncDependencies } from './reply-sync';
 
 export interface ActivityDependencies {
   db: Database;
@@ -11,6 +12,8 @@ export interface ActivityDependencies {
   keyring: Keyring;
   /** OAuth clients for Google / Microsoft 365 inboxes; unset when not configured. */
   emailProviders?: CampaignStepDependencies['emailProviders'];
+  /** IMAP rules for reply sync (SSRF allowlist, timeout). */
+  imap?: ReplySyncDependencies['imap'];
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
@@ -18,6 +21,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createIdentitySettingsActivities(deps.db),
     ...createCampaignStepActivities(deps),
+    ...createReplySyncActivities(deps),
   };
 }
 
