@@ -7,6 +7,7 @@ import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { parseAllowlist } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -22,6 +23,8 @@ export interface TimeSkippingHarness {
   app: Express;
   identityWorkflows: IdentityWorkflows;
   workspaceId: string;
+  /** Every line the API logged (at trace level), to prove secrets never reach logs. */
+  logLines: string[];
   auth(): { Authorization: string };
   /** Skips server time forward to `instant` (never backwards). */
   skipTo(instant: DateTime): Promise<void>;
@@ -50,7 +53,15 @@ export async function startTimeSkippingHarness(
   };
   let current = await startWorker();
   const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);
-  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
+  const logLines: string[] = [];
+  const app = createApp({
+    db,
+    identityWorkflows,
+    logger: createLogger('trace', { write: (line: string) => logLines.push(line) }),
+    bodyLimit: '100kb',
+    // Mail servers in tests run on loopback, which only the allowlist lets through.
+    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+  });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {
     if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
@@ -63,6 +74,7 @@ export async function startTimeSkippingHarness(
     app,
     identityWorkflows,
     workspaceId,
+    logLines,
     auth: () => ({ Authorization: `Bearer ${apiKey}` }),
     async skipTo(instant) {
       await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));
