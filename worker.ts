@@ -75,7 +75,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
         linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
         keyring: keyringFor(config),
         emailProviders: { google: config.email.google, microsoft: config.email.microsoft },
-        imap: { privateHostsAllowed: config.email.privateHostsAllowed, timeoutMs: config.email.connectTimeoutMs },
+        mailHosts: { privateHostsAllowed: config.email.privateHostsAllowed, timeoutMs: config.email.connectTimeoutMs },
       }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -14,6 +14,9 @@ import {
   type LinkedinGateway,
 } from '../integrations/linkedin';
 import { decryptSecret, type Keyring } from '../lib/secrets';
+import { HostNotAllowedError } from '../lib/errors';
+import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
+import type { Cidr } from '../domain/network-address';
 import type { PacedKind } from '../workflows/identity';
 
 /** How long a lead waits before retrying when the pending-invitation cap is reached (withdrawals free room). */
@@ -36,6 +39,8 @@ export interface CampaignStepDependencies {
   keyring: Keyring;
   /** OAuth clients for Google and Microsoft 365 inboxes (real endpoints, or local replay servers in tests). */
   emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
+  /** SSRF rules for user-supplied mail hosts, checked again at every connection; private ones refused when unset. */
+  mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
 }
 
 type LeadWithCampaign = Lead & { campaign: Campaign };
@@ -85,9 +90,9 @@ function idempotencyKeyOf(lead: Lead): string {
   return `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
 }
 
-export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {} }: CampaignStepDependencies) {
+export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 } }: CampaignStepDependencies) {
   /** The one sending interface, for the inbox's provider. Secrets are decrypted here, inside the activity. */
-  function senderFor(inbox: EmailInbox): EmailSender {
+  async function senderFor(inbox: EmailInbox): Promise<EmailSender> {
     if (inbox.provider === 'google' || inbox.provider === 'microsoft') {
       if (inbox.refreshTokenEnvelope === null) throw new Error(`inbox ${inbox.id} has no refresh token`);
       const refreshToken = decryptSecret(keyring, inbox.refreshTokenEnvelope, inboxRefreshTokenAssociatedData(inbox.id));
@@ -99,13 +104,19 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
       if (!microsoft) throw new Error('Microsoft 365 inboxes need MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET on the worker');
       return graphSender(microsoft, refreshToken);
     }
-    return smtpSender({
-      host: inbox.smtpHost,
-      port: inbox.smtpPort,
-      security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
-      username: inbox.username,
-      password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
-    });
+    // The host was checked when the inbox was connected; DNS may answer differently now (rebinding).
+    const checked = await checkMailHost(inbox.smtpHost, mailHosts.privateHostsAllowed);
+    return smtpSender(
+      {
+        host: checked.address,
+        ...(checked.address === checked.host ? {} : { servername: checked.host }),
+        port: inbox.smtpPort,
+        security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
+        username: inbox.username,
+        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
+      },
+      { timeoutMs: mailHosts.timeoutMs },
+    );
   }
 
   const activeWaiting = (identityId: string) => ({ identityId, state: 'waiting', campaign: { status: 'active' } }) satisfies Prisma.LeadWhereInput;
@@ -210,7 +221,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
     const variables = variablesOf(lead);
     const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml });
     const messageId = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: lead.stepIndex, domain: inbox.email.split('@')[1] ?? 'pacer.invalid' });
-    const sent = await senderFor(inbox).send({
+    const sent = await (await senderFor(inbox)).send({
       from: { address: inbox.email, name: inbox.displayName ?? undefined },
       to: lead.email ?? '',
       subject: renderTemplate(step.subject, variables),
@@ -301,6 +312,13 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
         await sendEmailStep(lead, step, chosen.inbox, identity.signatureHtml, at);
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
       } catch (error) {
+        if (error instanceof HostNotAllowedError || error instanceof HostLookupError) {
+          // Nothing was sent. A refused host needs the inbox reconnected with a valid one; a lookup failure is retried.
+          await db.leadAction.delete({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+          if (error instanceof HostLookupError) throw error;
+          await markNeedsReconnect(chosen.inbox, `SMTP host ${chosen.inbox.smtpHost} resolves to an address that is not allowed`);
+          return { performed: null, blockedUntil: null };
+        }
         if (!(error instanceof SmtpSendError)) throw error;
         if (error.code === 'auth-failed' && !error.retryable) {
           // The password stopped working: no retry (a storm would only lock the account), no other

@@ -12,8 +12,8 @@ export interface ActivityDependencies {
   keyring: Keyring;
   /** OAuth clients for Google / Microsoft 365 inboxes; unset when not configured. */
   emailProviders?: CampaignStepDependencies['emailProviders'];
-  /** IMAP rules for reply sync (SSRF allowlist, timeout). */
-  imap?: ReplySyncDependencies['imap'];
+  /** SSRF allowlist and timeout for user-supplied IMAP/SMTP hosts, checked at every connection; private hosts are refused when unset. */
+  mailHosts?: ReplySyncDependencies['mailHosts'];
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */

@@ -30,7 +30,7 @@ export interface ReplySyncDependencies {
   keyring: Keyring;
   emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
   /** SSRF allowlist and timeout for the inbox's IMAP host (the host is checked again at every run). */
-  imap?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
+  mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
 }
 
 export interface ReplySyncResult {
@@ -40,7 +40,7 @@ export interface ReplySyncResult {
   lastUid: number;
 }
 
-export function createReplySyncActivities({ db, keyring, emailProviders = {}, imap = { privateHostsAllowed: [], timeoutMs: 10_000 } }: ReplySyncDependencies) {
+export function createReplySyncActivities({ db, keyring, emailProviders = {}, mailHosts: imap = { privateHostsAllowed: [], timeoutMs: 10_000 } }: ReplySyncDependencies) {
   async function authFor(inbox: EmailInbox): Promise<{ user: string; pass?: string; accessToken?: string }> {
     if (inbox.provider === 'imap-smtp') return { user: inbox.username, pass: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)) };
     const refreshToken = decryptSecret(keyring, inbox.refreshTokenEnvelope ?? '', inboxRefreshTokenAssociatedData(inbox.id));

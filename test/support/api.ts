@@ -49,7 +49,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring }),
+    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 } }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();

@@ -46,7 +46,9 @@ export async function startTimeSkippingHarness(
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, ...activityDependencies });
+  // Mail servers in tests run on loopback, which only the allowlist lets through.
+  const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 };
+  const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, mailHosts, ...activityDependencies });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };

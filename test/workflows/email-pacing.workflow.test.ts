@@ -279,3 +279,37 @@ test('Google and Microsoft 365 inboxes send through the same step: Gmail API and
   const tokenRequests = providers.received.filter((received) => received.path.endsWith('/token'));
   expect(tokenRequests.map((received) => new URLSearchParams(received.body).get('refresh_token')).sort()).toEqual(['refresh-token-of-google', 'refresh-token-of-microsoft']);
 });
+
+test('a stored SMTP host that now resolves to a refused address (metadata) is never connected to: the inbox needs reconnecting', async () => {
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Ssrf', lastName: 'Send', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+  const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+  const id = randomUUID();
+  await db.emailInbox.create({
+    data: {
+      id,
+      workspaceId: stored.workspaceId,
+      identityId: identity.id,
+      email: 'ada@outreach.example',
+      smtpHost: '169.254.169.254',
+      smtpPort: 25,
+      smtpSecurity: 'none',
+      username: 'ada@outreach.example',
+      passwordEnvelope: encryptSecret(testKeyring, 'x', inboxPasswordAssociatedData(id)),
+    },
+  });
+  const campaign = await request(app)
+    .post('/campaigns')
+    .set(auth())
+    .send({ identityId: identity.id, name: 'Ssrf', emailInbox: id, steps: [{ kind: 'email', delayMinutes: 0, subject: 'Hi', body: '<p>Hi</p>' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ email: 'one@prospects.example' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+  await env.sleep('1 day');
+
+  const inbox = await db.emailInbox.findUniqueOrThrow({ where: { id } });
+  expect(inbox).toMatchObject({ status: 'needs-reconnect' });
+  expect(inbox.statusReason).toMatch(/not allowed/);
+  const lead = await db.lead.findFirstOrThrow({ where: { campaignId: campaign.body.id }, include: { actions: true } });
+  expect(lead).toMatchObject({ state: 'waiting', dueAt: null });
+  expect(lead.actions).toHaveLength(0);
+});

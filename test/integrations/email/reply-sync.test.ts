@@ -19,7 +19,7 @@ const sync = (input: { inboxId: string }) => activities.syncInboxReplies(input);
 beforeAll(async () => {
   db = createDatabase(sharedServices().databaseUrl);
   dovecot = await startDovecot({ users: { [ADDRESS]: PASSWORD } });
-  activities = createReplySyncActivities({ db, keyring: testKeyring, imap: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 5_000 } });
+  activities = createReplySyncActivities({ db, keyring: testKeyring, mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 5_000 } });
 }, 60_000);
 
 afterAll(async () => {
