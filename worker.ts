@@ -76,6 +76,8 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
         linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
         keyring: keyringFor(config),
         warmup: selectWarmupProvider({ environment: config.environment, ...config.warmupProvider }, { logger }),
+        emailProviders: { google: config.email.google, microsoft: config.email.microsoft },
+        mailHosts: { privateHostsAllowed: config.email.privateHostsAllowed, timeoutMs: config.email.connectTimeoutMs },
       }),
     });
     signal.addEventListener('abort', () => worker.shutdown(), { once: true });

@@ -2,9 +2,11 @@ import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
 import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
 import type { AutoWithdrawSettings } from '../domain/invitations';
-import { chooseInbox, emailCapacity, inboxDisconnectedError } from '../domain/pacing';
+import { effectiveInboxRate } from '../domain/inbox-rate';
+import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
-import { composeEmail, deterministicMessageId, sendSmtpEmail, SmtpSendError } from '../integrations/email/smtp-sender';
+import { gmailSender, graphSender, smtpSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
+import { composeEmail, deterministicMessageId, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
   LinkedinAlreadyConnectedError,
   LinkedinGatewayError,
@@ -14,6 +16,9 @@ import {
 } from '../integrations/linkedin';
 import { decryptSecret, type Keyring } from '../lib/secrets';
 import { warmingInboxes, warmupHold } from './warmup-gate';
+import { HostNotAllowedError } from '../lib/errors';
+import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
+import type { Cidr } from '../domain/network-address';
 import type { PacedKind } from '../workflows/identity';
 import { createInvitationActivities, reinviteBlockLiftsAt, type WithdrawalOutlook } from './linkedin-invitations';
 
@@ -37,6 +42,10 @@ export interface CampaignStepDependencies {
   db: Database;
   linkedin: LinkedinGateway;
   keyring: Keyring;
+  /** OAuth clients for Google and Microsoft 365 inboxes (real endpoints, or local replay servers in tests). */
+  emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
+  /** SSRF rules for user-supplied mail hosts, checked again at every connection; private ones refused when unset. */
+  mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
 }
 
 type LeadWithCampaign = Lead & { campaign: Campaign };
@@ -51,6 +60,10 @@ export const STEP_KIND: Record<CampaignStep['kind'], PacedKind> = {
 
 export function inboxPasswordAssociatedData(inboxId: string): string {
   return `email-inbox:${inboxId}:password`;
+}
+
+export function inboxRefreshTokenAssociatedData(inboxId: string): string {
+  return `email-inbox:${inboxId}:refresh-token`;
 }
 
 function variablesOf(lead: Lead): Record<string, string | null> {
@@ -82,8 +95,37 @@ function idempotencyKeyOf(lead: Lead): string {
   return `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
 }
 
-export function createCampaignStepActivities({ db, linkedin, keyring }: CampaignStepDependencies) {
+export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 } }: CampaignStepDependencies) {
   const invitations = createInvitationActivities({ db, linkedin });
+
+  /** The one sending interface, for the inbox's provider. Secrets are decrypted here, inside the activity. */
+  async function senderFor(inbox: EmailInbox): Promise<EmailSender> {
+    if (inbox.provider === 'google' || inbox.provider === 'microsoft') {
+      if (inbox.refreshTokenEnvelope === null) throw new Error(`inbox ${inbox.id} has no refresh token`);
+      const refreshToken = decryptSecret(keyring, inbox.refreshTokenEnvelope, inboxRefreshTokenAssociatedData(inbox.id));
+      const { google, microsoft } = emailProviders;
+      if (inbox.provider === 'google') {
+        if (!google) throw new Error('Google inboxes need GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET on the worker');
+        return gmailSender(google, refreshToken);
+      }
+      if (!microsoft) throw new Error('Microsoft 365 inboxes need MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET on the worker');
+      return graphSender(microsoft, refreshToken);
+    }
+    // The host was checked when the inbox was connected; DNS may answer differently now (rebinding).
+    const checked = await checkMailHost(inbox.smtpHost, mailHosts.privateHostsAllowed);
+    return smtpSender(
+      {
+        host: checked.address,
+        ...(checked.address === checked.host ? {} : { servername: checked.host }),
+        port: inbox.smtpPort,
+        security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
+        username: inbox.username,
+        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
+      },
+      { timeoutMs: mailHosts.timeoutMs },
+    );
+  }
+
   const activeWaiting = (identityId: string) => ({ identityId, state: 'waiting', campaign: { status: 'active' } }) satisfies Prisma.LeadWhereInput;
 
   async function recordAndAdvance(lead: LeadWithCampaign, kind: PacedKind, at: number, result: Prisma.InputJsonValue, extra: Prisma.PrismaPromise<unknown>[] = []) {
@@ -188,8 +230,10 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
   }
 
   /** The inbox a lead's email goes from: its own (sticky), the campaign's fixed one, or a Shuffle pick. */
-  function inboxFor(lead: LeadWithCampaign, inboxes: Map<string, EmailInbox>, connected: string[], loads: Record<string, number>): { inbox: EmailInbox } | { error: string } {
+  function inboxFor(lead: LeadWithCampaign, inboxes: Map<string, EmailInbox>, connected: string[], loads: Record<string, number>): { inbox: EmailInbox } | { error: string } | { parked: EmailInbox } {
     const fixed = lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox;
+    const own = inboxes.get(lead.inboxId ?? fixed ?? '');
+    if (own?.status === 'needs-reconnect') return { parked: own };
     const choice = chooseInbox({ leadKey: lead.id, assignedInboxId: lead.inboxId ?? fixed, connectedInboxIds: connected, leadsPerInbox: loads });
     if (choice.kind === 'inbox') return { inbox: inboxes.get(choice.inboxId) as EmailInbox };
     if (choice.kind === 'no-inbox') return { error: 'no connected email inbox: connect one to this identity' };
@@ -206,20 +250,45 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
     const variables = variablesOf(lead);
     const body = composeEmail({ bodyHtml: renderTemplate(step.body, variables), signatureHtml });
     const messageId = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: lead.stepIndex, domain: inbox.email.split('@')[1] ?? 'pacer.invalid' });
-    const sent = await sendSmtpEmail(
-      {
-        host: inbox.smtpHost,
-        port: inbox.smtpPort,
-        security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
-        username: inbox.username,
-        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
-      },
-      { from: { address: inbox.email, name: inbox.displayName ?? undefined }, to: lead.email ?? '', subject: renderTemplate(step.subject, variables), ...body, messageId },
-    );
+    const sent = await (await senderFor(inbox)).send({
+      from: { address: inbox.email, name: inbox.displayName ?? undefined },
+      to: lead.email ?? '',
+      subject: renderTemplate(step.subject, variables),
+      ...body,
+      messageId,
+    });
     await db.$transaction([
       db.leadAction.update({ where: { idempotencyKey: key }, data: { result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
       db.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
     ]);
+  }
+
+  /** The rate in force at `at`: an operator override until it expires, then the inbox's own (domain/inbox-rate). */
+  function rateAt(inbox: EmailInbox, at: number) {
+    const override =
+      inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
+        ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
+        : null;
+    return effectiveInboxRate(inbox, override, at);
+  }
+
+  /**
+   * Leads whose next step is an email from an inbox that needs reconnecting wait, undated (so nothing
+   * polls), with a reason naming the address; reconnecting dates them again. That is the leads on the
+   * inbox, and those not started yet of campaigns fixed to it (assigned to it, so reconnecting finds
+   * them too). Their LinkedIn steps are not held up: a lead is parked only when its email is next.
+   */
+  async function parkLeads(inbox: EmailInbox) {
+    const data = { dueAt: null, waitingReason: inboxNeedsReconnectReason(inbox.email) };
+    await db.$transaction([
+      db.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting', nextStepKind: 'email' }, data }),
+      db.lead.updateMany({ where: { inboxId: null, state: 'waiting', nextStepKind: 'email', campaign: { emailInbox: inbox.id } }, data: { ...data, inboxId: inbox.id } }),
+    ]);
+  }
+
+  async function markNeedsReconnect(inbox: EmailInbox, reason: string) {
+    const updated = await db.emailInbox.update({ where: { id: inbox.id }, data: { status: 'needs-reconnect', statusReason: reason.slice(0, 500) } });
+    await parkLeads(updated);
   }
 
   /** Tries the due email leads oldest first; the first whose inbox has room now is sent. */
@@ -265,7 +334,12 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
         await failLead(lead, chosen.error);
         continue;
       }
-      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: identity.timeZone, perDay: chosen.inbox.dailyRate, perHour: chosen.inbox.hourlyRate });
+      if ('parked' in chosen) {
+        await parkLeads(chosen.parked);
+        continue;
+      }
+      const rate = rateAt(chosen.inbox, at);
+      const capacity = emailCapacity({ sentAt: history.get(chosen.inbox.id) ?? [], now: at, timeZone: identity.timeZone, perDay: rate.dailyRate, perHour: rate.hourlyRate });
       if (!capacity.allowedNow) {
         blockedUntil = Math.min(blockedUntil ?? Infinity, capacity.nextAllowedAt);
         continue;
@@ -274,7 +348,21 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
         await sendEmailStep(lead, step, chosen.inbox, identity.signatureHtml, at);
         return { performed: { kind: 'email', leadId: lead.id, stepIndex: lead.stepIndex }, blockedUntil: null };
       } catch (error) {
+        if (error instanceof HostNotAllowedError || error instanceof HostLookupError) {
+          // Nothing was sent. A refused host needs the inbox reconnected with a valid one; a lookup failure is retried.
+          await db.leadAction.delete({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+          if (error instanceof HostLookupError) throw error;
+          await markNeedsReconnect(chosen.inbox, `SMTP host ${chosen.inbox.smtpHost} resolves to an address that is not allowed`);
+          return { performed: null, blockedUntil: null };
+        }
         if (!(error instanceof SmtpSendError)) throw error;
+        if (error.code === 'auth-failed' && !error.retryable) {
+          // The password stopped working: no retry (a storm would only lock the account), no other
+          // inbox. The inbox needs reconnecting; its leads wait until the same address is reconnected.
+          await db.leadAction.delete({ where: { idempotencyKey: idempotencyKeyOf(lead) } });
+          await markNeedsReconnect(chosen.inbox, error.smtpResponse ?? error.message);
+          return { performed: null, blockedUntil: null };
+        }
         if (!error.retryable) {
           await failLead(lead, `email from ${chosen.inbox.email} failed (${error.code}): ${error.message}`);
           return { performed: null, blockedUntil: null };
@@ -344,8 +432,9 @@ export function createCampaignStepActivities({ db, linkedin, keyring }: Campaign
       }
       const due = await nextDueAt(input.identityId);
       if (emailBlockedUntil !== null && (due.email ?? Infinity) <= input.at) due.email = emailBlockedUntil;
-      const connected = await db.emailInbox.aggregate({ where: { identityId: input.identityId, status: 'connected' }, _sum: { dailyRate: true } });
-      return { performed, nextDueAt: due, emailDailyCapacity: connected._sum.dailyRate ?? 0, withdrawals: await invitations.withdrawalOutlook(input.identityId) };
+      const connected = await db.emailInbox.findMany({ where: { identityId: input.identityId, status: 'connected' } });
+      const emailDailyCapacity = connected.reduce((sum, inbox) => sum + rateAt(inbox, input.at).dailyRate, 0);
+      return { performed, nextDueAt: due, emailDailyCapacity, withdrawals: await invitations.withdrawalOutlook(input.identityId) };
     },
   };
 }

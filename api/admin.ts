@@ -49,7 +49,7 @@ function apiKeyView(apiKey: ApiKey) {
 }
 
 /** Operator routes are refused unless OPERATOR_API_KEY is configured and presented. */
-function requireOperator(operatorApiKey: string | undefined): RequestHandler {
+export function requireOperator(operatorApiKey: string | undefined): RequestHandler {
   const expected = operatorApiKey ? Buffer.from(hashApiKey(operatorApiKey)) : undefined;
   return (request, _response, next) => {
     if (!expected) throw new ServiceUnavailableError('Operator routes are disabled: set OPERATOR_API_KEY to enable them');

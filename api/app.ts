@@ -5,7 +5,8 @@ import type { Logger } from '../lib/logger';
 import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
-import { emailInboxRoutes, InboxConnections } from './email-inboxes';
+import { emailInboxAdminRoutes, emailInboxRoutes, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
+import { emailOAuthRoutes, type OAuthSettings } from './email-oauth';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
@@ -28,6 +29,10 @@ export interface ApiDependencies {
   now?: () => Promise<number>;
   /** Share links (PUBLIC_BASE_URL, clock, LinkedIn gateway, inbox actions); their routes answer 503 without it. */
   shareLinks?: ShareLinkOptions;
+  /** Connecting inboxes (keyring, timeouts, SSRF allowlist); without it, connecting answers 503. */
+  email?: EmailConnectionSettings;
+  /** Google / Microsoft 365 OAuth flows; without it (or its client ids), their endpoints answer 503. */
+  oauth?: OAuthSettings;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -45,14 +50,20 @@ export function createApp(deps: ApiDependencies): Express {
   app.use('/share', shareHeaders);
   app.use(publicShareRoutes(deps.db, deps.logger, deps.shareLinks));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
+  app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
+  const identities = new IdentityService(deps.db, deps.identityWorkflows);
+  const connections = new InboxConnections(deps.db, deps.identityWorkflows);
+  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
+  // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
+  app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  const identities = new IdentityService(deps.db, deps.identityWorkflows);
   app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
-  app.use(emailInboxRoutes(deps.db, identities, new InboxConnections(deps.db, deps.identityWorkflows)));
+  app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.email));
+  app.use(oauth.authorize);
   app.use(shareLinkRoutes(deps.db, identities, deps.shareLinks));
   app.use(warmupRoutes(deps.db, identities, new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue)));
   app.use(notFoundHandler);

@@ -30,7 +30,9 @@ function campaignView(campaign: Campaign) {
 
 /** Why a lead has not taken its next step yet, and when it should: from its row and the identity's live status. */
 function leadProgress(lead: Lead, campaign: Campaign, status: IdentityStatus | null, now: number) {
-  if (lead.state !== 'waiting' || lead.dueAt === null) return { nextActionAt: null, waitingReason: null };
+  if (lead.state !== 'waiting') return { nextActionAt: null, waitingReason: null };
+  // Undated: parked until something happens (e.g. its inbox is reconnected); the row says why.
+  if (lead.dueAt === null) return { nextActionAt: null, waitingReason: lead.waitingReason };
   const dueAt = lead.dueAt.getTime();
   if (campaign.status !== 'active') return { nextActionAt: null, waitingReason: `campaign ${campaign.status}` };
   if (lead.waitingReason && dueAt > now) return { nextActionAt: lead.dueAt.toISOString(), waitingReason: lead.waitingReason };

@@ -1,14 +1,93 @@
+import { randomUUID } from 'node:crypto';
 import type { EmailInbox } from '@prisma/client';
 import { Router } from 'express';
 import { z } from 'zod';
+import { inboxPasswordAssociatedData } from '../activities/campaign-steps';
 import type { Database } from '../db/client';
-import { inboxDisconnectedError } from '../domain/pacing';
-import { ConflictError, NotFoundError } from '../lib/errors';
+import { customerRateProblems, effectiveInboxRate, rateWarnings } from '../domain/inbox-rate';
+import type { Cidr } from '../domain/network-address';
+import { EMAIL_RATE, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
+import type { Resolver } from '../integrations/email/host-guard';
+import { validateInbox } from '../integrations/email/inbox-probe';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors';
+import { encryptSecret, type Keyring } from '../lib/secrets';
+import { requireOperator } from './admin';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { parseInput } from './problem';
 import { isUuid } from './ids';
+
+/** What connecting inboxes needs: the keyring to encrypt passwords, and the connection rules. */
+export interface EmailConnectionSettings {
+  keyring: Keyring;
+  connectTimeoutMs: number;
+  privateHostsAllowed: Cidr[];
+  /** DNS; tests may resolve names to loopback. */
+  resolve?: Resolver;
+}
+
+const security = z.enum(['tls', 'starttls', 'none']);
+const host = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'must be a host name or an IP address');
+const port = z.number().int().min(1).max(65535);
+
+export const connectImapInboxSchema = z.strictObject({
+  email: z.email().max(320).transform((value) => value.toLowerCase()),
+  /** The mailbox password or app password; stored encrypted, never returned. */
+  password: z.string().min(1).max(1024),
+  /** Login name when it differs from the address. */
+  username: z.string().trim().min(1).max(320).optional(),
+  displayName: z.string().trim().min(1).max(200).optional(),
+  imap: z.strictObject({ host, port: port.default(993), security: security.default('tls') }),
+  smtp: z.strictObject({ host, port: port.default(587), security: security.default('starttls') }),
+});
+
+export const inboxRateSchema = z.strictObject({
+  dailyRate: z.number().int().min(1).max(10_000),
+  hourlyRate: z.number().int().min(1).max(10_000),
+});
+
+export const inboxRateOverrideSchema = z.strictObject({
+  dailyRate: z.number().int().min(1).max(1_000),
+  hourlyRate: z.number().int().min(1).max(100),
+  reason: z.string().trim().min(3).max(500),
+  expiresAt: z.iso.datetime({ offset: true }),
+});
+
+const rateOverrideOf = (inbox: EmailInbox) =>
+  inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
+    ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
+    : null;
+
+/** Never a secret: no password, no envelope. */
+export function inboxView(inbox: EmailInbox, now = Date.now()) {
+  const override = rateOverrideOf(inbox);
+  const effective = effectiveInboxRate(inbox, override, now);
+  return {
+    id: inbox.id,
+    identityId: inbox.identityId,
+    email: inbox.email,
+    displayName: inbox.displayName,
+    provider: inbox.provider,
+    status: inbox.status,
+    statusReason: inbox.statusReason,
+    username: inbox.username,
+    imap: inbox.imapHost === null ? null : { host: inbox.imapHost, port: inbox.imapPort, security: inbox.imapSecurity },
+    smtp: { host: inbox.smtpHost, port: inbox.smtpPort, security: inbox.smtpSecurity },
+    rate: { dailyRate: inbox.dailyRate, hourlyRate: inbox.hourlyRate },
+    effectiveRate: { dailyRate: effective.dailyRate, hourlyRate: effective.hourlyRate },
+    rateOverride:
+      override && effective.overridden
+        ? { dailyRate: override.dailyRate, hourlyRate: override.hourlyRate, reason: inbox.rateOverrideReason, expiresAt: new Date(override.expiresAt).toISOString() }
+        : null,
+    createdAt: inbox.createdAt.toISOString(),
+  };
+}
 
 /**
  * SPEC §3 lead continuity: a lead stays on the address it started with. Disconnecting that address
@@ -30,28 +109,132 @@ export class InboxConnections {
     return count;
   }
 
-  /** The same address is connected again: its leads in error because of the disconnection wait again. */
+  /**
+   * The same address is connected again: its leads in error because of the disconnection wait again,
+   * and the leads parked while it needed reconnecting are due again at once.
+   */
   async reconnected(inbox: EmailInbox): Promise<number> {
-    const { count } = await this.db.$transaction(async (tx) => {
-      await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'connected' } });
-      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: inboxDisconnectedError(inbox.email) }, data: { state: 'waiting', error: null } });
+    const [errored, parked] = await this.db.$transaction(async (tx) => {
+      await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'connected', statusReason: null } });
+      return Promise.all([
+        tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: inboxDisconnectedError(inbox.email) }, data: { state: 'waiting', error: null } }),
+        tx.lead.updateMany({
+          where: { inboxId: inbox.id, state: 'waiting', waitingReason: inboxNeedsReconnectReason(inbox.email) },
+          data: { dueAt: new Date(), waitingReason: null },
+        }),
+      ]);
     });
     await this.workflows.campaignsChanged(inbox.identityId);
-    return count;
+    return errored.count + parked.count;
   }
 }
 
-export function emailInboxRoutes(db: Database, identities: IdentityService, connections: InboxConnections): Router {
+export function emailInboxRoutes(
+  db: Database,
+  identities: IdentityService,
+  connections: InboxConnections,
+  workflows: IdentityWorkflows,
+  email: EmailConnectionSettings | undefined,
+): Router {
   const router = Router();
+
+  async function findInbox(identityId: string, accountId: string): Promise<EmailInbox> {
+    const inbox = isUuid(accountId) ? await db.emailInbox.findFirst({ where: { id: accountId, identityId } }) : null;
+    if (!inbox) throw new NotFoundError(`No email account ${accountId}`);
+    return inbox;
+  }
+
+  /**
+   * Connects an IMAP/SMTP inbox after both servers accepted the credentials. The same address again
+   * is a reconnection: new credentials, status connected, and its leads resume (200 instead of 201).
+   */
+  router.post('/identities/:id/email-accounts/imap', async (request, response) => {
+    const caller = callerOf(request);
+    const identity = await identities.findOwned(caller, request.params.id);
+    const input = parseInput(connectImapInboxSchema, request.body);
+    if (!email) throw new ServiceUnavailableError('Connecting inboxes needs the encryption keyring (PACER_ENCRYPTION_KEYS)');
+    const username = input.username ?? input.email;
+    await validateInbox(
+      { username, password: input.password, imap: input.imap, smtp: input.smtp },
+      { timeoutMs: email.connectTimeoutMs, allowlist: email.privateHostsAllowed, ...(email.resolve ? { resolve: email.resolve } : {}) },
+    );
+    const fields = {
+      displayName: input.displayName ?? null,
+      provider: 'imap-smtp',
+      username,
+      imapHost: input.imap.host,
+      imapPort: input.imap.port,
+      imapSecurity: input.imap.security,
+      smtpHost: input.smtp.host,
+      smtpPort: input.smtp.port,
+      smtpSecurity: input.smtp.security,
+    };
+    const existing = await db.emailInbox.findUnique({ where: { identityId_email: { identityId: identity.id, email: input.email } } });
+    const id = existing?.id ?? randomUUID();
+    const passwordEnvelope = encryptSecret(email.keyring, input.password, inboxPasswordAssociatedData(id));
+    const inbox = await db.$transaction(async (tx) => {
+      const saved = existing
+        ? await tx.emailInbox.update({ where: { id }, data: { ...fields, passwordEnvelope, statusReason: null } })
+        : await tx.emailInbox.create({ data: { id, workspaceId: identity.workspaceId, identityId: identity.id, email: input.email, ...fields, passwordEnvelope } });
+      await tx.auditEntry.create({
+        data: {
+          workspaceId: identity.workspaceId,
+          apiKeyId: caller.apiKeyId,
+          entityType: 'email-inbox',
+          entityId: id,
+          action: existing ? 'email-inbox.reconnected' : 'email-inbox.connected',
+          after: { email: saved.email, provider: saved.provider, imapHost: saved.imapHost, smtpHost: saved.smtpHost },
+        },
+      });
+      return saved;
+    });
+    if (existing) {
+      const resumed = await connections.reconnected(inbox);
+      response.status(200).json({ ...inboxView({ ...inbox, status: 'connected', statusReason: null }), reconnected: true, leadsResumed: resumed });
+      return;
+    }
+    await workflows.campaignsChanged(identity.id);
+    response.status(201).location(`/identities/${identity.id}/email-accounts/${id}`).json(inboxView(inbox));
+  });
+
+  router.get('/identities/:id/email-accounts', async (request, response) => {
+    const identity = await identities.findOwned(callerOf(request), request.params.id);
+    const inboxes = await db.emailInbox.findMany({ where: { identityId: identity.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    response.json({ items: inboxes.map((inbox) => inboxView(inbox)) });
+  });
+
+  /** The customer's own rate: at most 80/day and 10/hour (more only through an operator override). */
+  router.put('/identities/:id/email-accounts/:accountId/rate', async (request, response) => {
+    const caller = callerOf(request);
+    const identity = await identities.findOwned(caller, request.params.id);
+    const inbox = await findInbox(identity.id, request.params.accountId);
+    const rate = parseInput(inboxRateSchema, request.body);
+    const problems = customerRateProblems(rate);
+    if (problems.length > 0) throw new ValidationError(problems);
+    const updated = await db.$transaction(async (tx) => {
+      const saved = await tx.emailInbox.update({ where: { id: inbox.id }, data: rate });
+      await tx.auditEntry.create({
+        data: {
+          workspaceId: identity.workspaceId,
+          apiKeyId: caller.apiKeyId,
+          entityType: 'email-inbox',
+          entityId: inbox.id,
+          action: 'email-inbox.rate',
+          before: { dailyRate: inbox.dailyRate, hourlyRate: inbox.hourlyRate },
+          after: rate,
+        },
+      });
+      return saved;
+    });
+    await workflows.campaignsChanged(identity.id);
+    response.json({ ...inboxView(updated), warnings: rateWarnings(rate), recommended: { dailyRate: EMAIL_RATE.perDay.recommended, hourlyRate: EMAIL_RATE.perHour.recommended } });
+  });
 
   /** Disconnects an inbox (kept, so the same address can be reconnected). Leads mid-sequence on it need ?force=true. */
   router.delete('/identities/:id/email-accounts/:accountId', async (request, response) => {
     const identity = await identities.findOwned(callerOf(request), request.params.id);
     const { force } = parseInput(z.strictObject({ force: z.enum(['true', 'false']).default('false') }), request.query);
-    const inbox = isUuid(request.params.accountId)
-      ? await db.emailInbox.findFirst({ where: { id: request.params.accountId, identityId: identity.id } })
-      : null;
-    if (!inbox) throw new NotFoundError(`No email account ${request.params.accountId}`);
+    const inbox = await findInbox(identity.id, request.params.accountId);
     const activeLeads = await db.lead.count({ where: { inboxId: inbox.id, state: 'waiting' } });
     if (activeLeads > 0 && force !== 'true') {
       throw new ConflictError(
@@ -62,5 +245,42 @@ export function emailInboxRoutes(db: Database, identities: IdentityService, conn
     response.json({ id: inbox.id, email: inbox.email, status: 'disconnected', leadsStopped: stopped });
   });
 
+  return router;
+}
+
+/**
+ * Operator (support) override of an inbox's rate, above the maximum if needed, with a reason and an
+ * expiry. Mounted beside /admin, before workspace authentication.
+ */
+export function emailInboxAdminRoutes(db: Database, operatorApiKey: string | undefined, workflows: IdentityWorkflows): Router {
+  const router = Router();
+  router.use('/admin/email-accounts', requireOperator(operatorApiKey));
+  router.put('/admin/email-accounts/:accountId/rate-override', async (request, response) => {
+    const inbox = isUuid(request.params.accountId) ? await db.emailInbox.findUnique({ where: { id: request.params.accountId } }) : null;
+    if (!inbox) throw new NotFoundError(`No email account ${request.params.accountId}`);
+    const input = parseInput(inboxRateOverrideSchema, request.body);
+    const expiresAt = new Date(input.expiresAt);
+    if (expiresAt.getTime() <= Date.now()) throw new ValidationError([{ field: 'expiresAt', message: 'must be in the future' }]);
+    if (input.hourlyRate > input.dailyRate) throw new ValidationError([{ field: 'hourlyRate', message: 'cannot exceed the daily rate' }]);
+    const updated = await db.$transaction(async (tx) => {
+      const saved = await tx.emailInbox.update({
+        where: { id: inbox.id },
+        data: { rateOverrideDaily: input.dailyRate, rateOverrideHourly: input.hourlyRate, rateOverrideReason: input.reason, rateOverrideExpiresAt: expiresAt },
+      });
+      await tx.auditEntry.create({
+        data: {
+          workspaceId: inbox.workspaceId,
+          entityType: 'email-inbox',
+          entityId: inbox.id,
+          action: 'email-inbox.rate-override',
+          before: rateOverrideOf(inbox) === null ? undefined : { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt?.toISOString() ?? null },
+          after: { dailyRate: input.dailyRate, hourlyRate: input.hourlyRate, reason: input.reason, expiresAt: expiresAt.toISOString() },
+        },
+      });
+      return saved;
+    });
+    await workflows.campaignsChanged(inbox.identityId);
+    response.json(inboxView(updated));
+  });
   return router;
 }

@@ -12,6 +12,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { createApp } from './app';
 import { registerEnvironmentApiKeys } from './auth';
 import { IdentityWorkflows } from './identity-workflows';
+import { keyringFor } from '../worker';
 
 export interface RunningApi {
   url: string;
@@ -33,6 +34,14 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     shareLinks: {
       publicBaseUrl: config.publicBaseUrl,
       linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+    },
+    email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
+    oauth: {
+      keyring: keyringFor(config),
+      stateSecret: config.email.oauthStateSecret,
+      redirectBaseUrl: config.email.oauthRedirectBaseUrl,
+      google: config.email.google,
+      microsoft: config.email.microsoft,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {

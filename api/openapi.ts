@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from './admin';
 import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
+import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from './email-inboxes';
 import { paginationSchema } from './pagination';
 import { startWarmupSchema } from './warmup';
 import {
@@ -64,6 +65,14 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/campaigns/:id/resume', summary: 'Resume a paused campaign', tag: 'Campaigns', security: 'apiKey', success: [200, 'Active'] },
   { method: 'post', path: '/campaigns/:id/leads', summary: 'Add leads in bulk (bad rows reported one by one, good rows kept)', tag: 'Campaigns', security: 'apiKey', body: addLeadsSchema, success: [200, 'Created count, duplicates and rejected rows by index'] },
   { method: 'get', path: '/campaigns/:id/leads', summary: "Leads with their step, next action time, waiting reason and error", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of leads'] },
+  { method: 'post', path: '/identities/:id/email-accounts/imap', summary: 'Connect (or reconnect) an IMAP/SMTP inbox after validating both servers; 422 with a `code` and `guidance` when one fails', tag: 'Email', security: 'apiKey', body: connectImapInboxSchema, success: [201, 'Connected (200 when the same address was reconnected; its leads resume)'] },
+  { method: 'post', path: '/identities/:id/email-accounts/google/authorize', summary: 'Start connecting a Google inbox (offline access, consent, Gmail send + read); 503 naming the env vars when not configured', tag: 'Email', security: 'apiKey', success: [200, '{ authorizationUrl, expiresAt }; the signed state works once'] },
+  { method: 'post', path: '/identities/:id/email-accounts/microsoft/authorize', summary: 'Start connecting a Microsoft 365 inbox (authorization-code flow, SMTP.Send Mail.Send Mail.ReadWrite Mail.ReadBasic Mail.Read User.Read offline_access)', tag: 'Email', security: 'apiKey', success: [200, '{ authorizationUrl, expiresAt }'] },
+  { method: 'get', path: '/oauth/google/callback', summary: 'Google redirects here: stores the inbox (refresh token encrypted); provider errors answer 422 with a code and guidance', tag: 'Email', security: 'none', success: [201, 'Connected (200 when reconnected)'] },
+  { method: 'get', path: '/oauth/microsoft/callback', summary: 'Microsoft redirects here; Entra errors (AADSTS65001, 90094, 90093, 53003, 700082/70008/50173) answer 422 with a code and guidance', tag: 'Email', security: 'none', success: [201, 'Connected (200 when reconnected)'] },
+  { method: 'get', path: '/identities/:id/email-accounts', summary: "The identity's inboxes (never a secret)", tag: 'Email', security: 'apiKey', success: [200, 'Inboxes with status and rates'] },
+  { method: 'put', path: '/identities/:id/email-accounts/:accountId/rate', summary: 'Set an inbox rate (30/5 recommended, 80/10 maximum)', tag: 'Email', security: 'apiKey', body: inboxRateSchema, success: [200, 'Stored, with warnings above recommended'] },
+  { method: 'put', path: '/admin/email-accounts/:accountId/rate-override', summary: 'Operator override of an inbox rate (may exceed the maximum) with a reason, until an expiry', tag: 'Operator', security: 'operator', body: inboxRateOverrideSchema, success: [200, 'Stored; the own rate applies again at the expiry'] },
   { method: 'delete', path: '/identities/:id/email-accounts/:accountId', summary: 'Disconnect an email inbox (409 with leads mid-sequence unless ?force=true; they then stop with an error naming the address)', tag: 'Email', security: 'apiKey', success: [200, 'Disconnected, with the number of leads stopped'] },
   { method: 'post', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Start a two-week warm-up of an inbox (pauses the identity\'s active campaigns unless pauseCampaigns is false); idempotent', tag: 'Email', security: 'apiKey', body: startWarmupSchema, success: [201, 'Started (200: the one already running)'] },
   { method: 'get', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Warm-up state, start, end, days left and provider status', tag: 'Email', security: 'apiKey', success: [200, 'The warm-up'] },

@@ -302,6 +302,14 @@ export function inboxDisconnectedError(address: string): string {
   return `inbox ${address} is disconnected: reconnect ${address} to resume this lead`;
 }
 
+/**
+ * The waiting reason of a lead parked because its inbox's password or token stopped working. One
+ * wording, because reconnecting finds the parked leads by it.
+ */
+export function inboxNeedsReconnectReason(address: string): string {
+  return `inbox ${address} needs reconnecting (its password or token stopped working): reconnect ${address} to resume this lead`;
+}
+
 /** UTF-8 bytes of `text`; lone surrogates become U+FFFD, as TextEncoder does. */
 function utf8Bytes(text: string): number[] {
   const bytes: number[] = [];

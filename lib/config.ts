@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseCidr, type Cidr } from '../domain/network-address';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 
 const optionalString = z
   .string()
@@ -32,6 +34,18 @@ const environmentSchema = z.object({
   WARMUP_PROVIDER_URL: optionalString,
   WARMUP_PROVIDER_TOKEN: optionalString,
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
+  GOOGLE_CLIENT_ID: optionalString,
+  GOOGLE_CLIENT_SECRET: optionalString,
+  GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
+  MICROSOFT_CLIENT_ID: optionalString,
+  MICROSOFT_CLIENT_SECRET: optionalString,
+  MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
+  MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
+  OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  OAUTH_REDIRECT_BASE_URL: optionalString.pipe(z.url().optional()),
 });
 
 export interface Config {
@@ -62,10 +76,36 @@ export interface Config {
   warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
   /** Where share links point (PUBLIC_BASE_URL); never taken from a request's Host header. Required in production. */
   publicBaseUrl: string;
+  email: {
+    /** Bounds connecting, the greeting and every silence when validating or using an inbox's IMAP/SMTP servers. */
+    connectTimeoutMs: number;
+    /** CIDRs of private addresses user-supplied mail hosts may resolve to (self-hosted mail servers, tests). */
+    privateHostsAllowed: Cidr[];
+    /** OAuth clients; each is unset until its client id and secret are both configured. */
+    google: GoogleClientConfig | undefined;
+    microsoft: MicrosoftClientConfig | undefined;
+    /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
+    oauthStateSecret: string | undefined;
+    /** Public base URL of the API, for `<base>/oauth/<provider>/callback`; defaults to http://API_HOST:API_PORT. */
+    oauthRedirectBaseUrl: string;
+  };
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** `EMAIL_PRIVATE_HOSTS_ALLOWED`: comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
+export function parseAllowlist(value: string | undefined): Cidr[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const cidr = parseCidr(entry);
+      if (!cidr) throw new ConfigError(`EMAIL_PRIVATE_HOSTS_ALLOWED: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+      return cidr;
+    });
 }
 
 /** The one place that reads the environment. */
@@ -99,6 +139,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
     warmupProvider: { adapter: env.WARMUP_PROVIDER, baseUrl: env.WARMUP_PROVIDER_URL, token: env.WARMUP_PROVIDER_TOKEN },
     publicBaseUrl: publicBaseUrlOf(env.PUBLIC_BASE_URL, env.NODE_ENV, env.API_HOST, env.API_PORT),
+    email: {
+      connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS,
+      privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED),
+      google:
+        env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
+          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL }
+          : undefined,
+      microsoft:
+        env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET
+          ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
+          : undefined,
+      oauthStateSecret: env.OAUTH_STATE_SECRET,
+      oauthRedirectBaseUrl: env.OAUTH_REDIRECT_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
+    },
   };
 }
 

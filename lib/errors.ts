@@ -109,3 +109,34 @@ export class NotImplementedError extends PacerError {
   readonly code = 'not-implemented';
   readonly title = 'Not implemented';
 }
+
+/**
+ * Connecting an inbox failed (SPEC §3 troubleshooting table): the problem carries a stable `code`
+ * (domain/inbox-connection ConnectionFailureCode), the side that failed and the guidance to show.
+ */
+export class InboxConnectionError extends PacerError {
+  readonly status = 422;
+  readonly code: string;
+  readonly title: string;
+  constructor(failure: { code: string; side: string; title: string; guidance: string }, detail: string) {
+    super(detail, { code: failure.code, failedStep: failure.side, guidance: failure.guidance });
+    this.code = failure.code;
+    this.title = failure.title;
+  }
+}
+
+/**
+ * A user-supplied mail host resolves to an address Pacer must not reach (private, loopback, metadata…).
+ * One message whatever the reason, so the answer reveals nothing about the internal network.
+ */
+export class HostNotAllowedError extends PacerError {
+  readonly status = 422;
+  readonly code = 'host-not-allowed';
+  readonly title = 'Mail host not allowed';
+  constructor(host: string) {
+    super(`${host} cannot be used as a mail server host`, {
+      code: 'host-not-allowed',
+      guidance: 'Use the public host name of the mail provider. Private and internal addresses are refused unless the operator allows them (EMAIL_PRIVATE_HOSTS_ALLOWED).',
+    });
+  }
+}

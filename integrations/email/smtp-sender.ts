@@ -24,6 +24,8 @@ export interface SmtpConnection {
   username: string;
   /** Decrypted inside the activity; never passed through Temporal. */
   password: string;
+  /** The name TLS verifies when `host` is the address the SSRF guard checked. */
+  servername?: string;
 }
 
 export interface OutgoingEmail {
@@ -235,6 +237,7 @@ export async function sendSmtpEmail(
     secure: connection.security === 'tls',
     requireTLS: connection.security === 'starttls',
     ignoreTLS: connection.security === 'none',
+    ...(connection.servername === undefined ? {} : { tls: { servername: connection.servername } }),
     auth: { user: connection.username, pass: connection.password },
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

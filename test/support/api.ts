@@ -7,6 +7,9 @@ import { createLinkedinSimulator } from '../../integrations/linkedin';
 import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp, type ApiDependencies } from '../../api/app';
+import type { EmailConnectionSettings } from '../../api/email-inboxes';
+import type { OAuthSettings } from '../../api/email-oauth';
+import { parseAllowlist } from '../../lib/config';
 import { generateApiKey, hashApiKey } from '../../api/auth';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
@@ -26,6 +29,10 @@ export interface ApiHarness {
   appWithNamespace(namespace: string): Express;
   /** Builds another app with some dependencies replaced (e.g. the share links' clock). */
   appWith(overrides: Partial<ApiDependencies>): Express;
+  /** Another app with other inbox-connection settings (e.g. no SSRF allowlist). */
+  appWithEmail(email: Partial<EmailConnectionSettings>): Express;
+  /** Another app with other OAuth settings (e.g. none configured). */
+  appWithOAuth(oauth: Partial<OAuthSettings>): Express;
   stop(): Promise<void>;
 }
 
@@ -33,7 +40,7 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(options: { operatorApiKey?: string } = {}): Promise<ApiHarness> {
+export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings> } = {}): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -45,13 +52,19 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator() }),
+    activities: createActivities({
+      db,
+      linkedin: createLinkedinSimulator(),
+      keyring: testKeyring,
+      warmup: createWarmupSimulator(),
+      mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 },
+    }),
     workflowBundle: await workflowBundle(),
   });
   const running = worker.run();
   const logLines: string[] = [];
   const logger = createLogger('trace', { write: (line: string) => logLines.push(line) });
-  const appFor = (workflowClient: Client, overrides: Partial<ApiDependencies> = {}) =>
+  const appFor = (workflowClient: Client, overrides: Partial<ApiDependencies> = {}, email: Partial<EmailConnectionSettings> = {}, oauth: Partial<OAuthSettings> = options.oauth ?? {}) =>
     createApp({
       db,
       identityWorkflows: new IdentityWorkflows(workflowClient, taskQueue),
@@ -59,6 +72,9 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
       bodyLimit: '100kb',
       operatorApiKey: options.operatorApiKey,
       shareLinks: { publicBaseUrl: 'https://pacer.example.test', linkedin: createLinkedinSimulator() },
+      // Tests run their mail servers on loopback, which only the allowlist lets through.
+      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
+      oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
       ...overrides,
     });
 
@@ -69,6 +85,8 @@ export async function startApiHarness(options: { operatorApiKey?: string } = {})
     client,
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
     appWith: (overrides) => appFor(client, overrides),
+    appWithEmail: (email) => appFor(client, {}, email),
+    appWithOAuth: (oauth) => appFor(client, {}, {}, oauth),
     async stop() {
       worker.shutdown();
       await running;

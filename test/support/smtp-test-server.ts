@@ -59,6 +59,8 @@ export interface SmtpTestServer {
   port: number;
   /** Every message accepted (or stored before a simulated crash), in order. */
   messages: ReceivedMessage[];
+  /** How many AUTH attempts the server answered (accepted or refused). */
+  readonly authAttempts: number;
   /** Resolves with `messages` once there are at least `count`; rejects after `timeoutMs` (default 5 s). */
   waitForMessages(count: number, timeoutMs?: number): Promise<ReceivedMessage[]>;
   /** Closes every connection and the listener. Pending waits reject. */
@@ -84,6 +86,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
   const { users, onRcptTo } = options;
   let dropsLeft = options.failAfterData ?? 0;
   const messages: ReceivedMessage[] = [];
+  let authAttempts = 0;
   const waiters = new Set<{ count: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
   /** The socket of a session's connection (to drop it), found through the server's open connections. */
   const socketOf = (session: SMTPServerSession): Socket | undefined => {
@@ -111,6 +114,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     logger: false,
     closeTimeout: 1_000,
     onAuth(auth, _session, callback) {
+      authAttempts += 1;
       if (users === undefined) return callback(null, { user: auth.username || 'anonymous' });
       const expected = auth.username !== undefined && Object.hasOwn(users, auth.username) ? users[auth.username] : undefined;
       if (expected === undefined || auth.password !== expected) {
@@ -173,6 +177,9 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     host: '127.0.0.1',
     port,
     messages,
+    get authAttempts() {
+      return authAttempts;
+    },
     waitForMessages(count, timeoutMs = 5_000) {
       if (messages.length >= count) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {

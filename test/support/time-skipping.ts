@@ -2,12 +2,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { DateTime } from 'luxon';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
 import { createLinkedinSimulator, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
 import { createWarmupSimulator, type WarmupSimulator } from '../../integrations/warmup';
+import { parseAllowlist } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
@@ -27,6 +28,8 @@ export interface TimeSkippingHarness {
   workspaceId: string;
   /** The worker's warm-up provider (the labelled simulator). */
   warmup: WarmupSimulator;
+  /** Every line the API logged (at trace level), to prove secrets never reach logs. */
+  logLines: string[];
   auth(): { Authorization: string };
   /** Skips server time forward to `instant` (never backwards). */
   skipTo(instant: DateTime): Promise<void>;
@@ -42,22 +45,33 @@ export interface TimeSkippingHarness {
 export async function startTimeSkippingHarness(
   taskQueue: string,
   workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
-  linkedinOptions: LinkedinSimulatorOptions = {},
+  options: { linkedin?: LinkedinSimulatorOptions; activities?: Pick<ActivityDependencies, 'emailProviders'> } = {},
 ): Promise<TimeSkippingHarness> {
   const server: RunningServer = await startTestServer();
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const linkedin = createLinkedinSimulator(linkedinOptions);
+  const linkedin = createLinkedinSimulator(options.linkedin);
   const warmup = createWarmupSimulator();
-  const activities = createActivities({ db, linkedin, keyring: testKeyring, warmup });
+  // Mail servers in tests run on loopback, which only the allowlist lets through.
+  const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 };
+  const activities = createActivities({ db, linkedin, keyring: testKeyring, warmup, mailHosts, ...options.activities });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
   };
   let current = await startWorker();
   const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);
-  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb', now: () => env.currentTimeMs() });
+  const logLines: string[] = [];
+  const app = createApp({
+    db,
+    identityWorkflows,
+    logger: createLogger('trace', { write: (line: string) => logLines.push(line) }),
+    bodyLimit: '100kb',
+    now: () => env.currentTimeMs(),
+    // Mail servers in tests run on loopback, which only the allowlist lets through.
+    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+  });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {
     if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
@@ -72,6 +86,7 @@ export async function startTimeSkippingHarness(
     linkedin,
     workspaceId,
     warmup,
+    logLines,
     auth: () => ({ Authorization: `Bearer ${apiKey}` }),
     async skipTo(instant) {
       await env.sleep(Math.max(0, instant.toMillis() - (await env.currentTimeMs())));

@@ -3,13 +3,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { inboxPasswordAssociatedData } from '../../activities/campaign-steps';
+import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../../activities/campaign-steps';
+import { deterministicMessageId } from '../../integrations/email/smtp-sender';
 import { InboxConnections } from '../../api/email-inboxes';
 import { type Database } from '../../db/client';
 import { localHourOf } from '../../domain/pacing';
 import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
 import { encryptSecret } from '../../lib/secrets';
 import { testKeyring } from '../support/keyring';
+import { startProviderReplayServer, type ProviderReplayServer } from '../support/provider-replay-server';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
@@ -27,15 +29,25 @@ let db: Database;
 let app: Express;
 let smtp: SmtpTestServer;
 let connections: InboxConnections;
+let providers: ProviderReplayServer;
 
 beforeAll(async () => {
-  harness = await startTimeSkippingHarness(TASK_QUEUE);
+  providers = await startProviderReplayServer();
+  harness = await startTimeSkippingHarness(TASK_QUEUE, {}, {
+    activities: {
+      emailProviders: {
+        google: { clientId: 'google-client', clientSecret: 'google-secret', tokenUrl: `${providers.baseUrl}/token`, gmailRootUrl: `${providers.baseUrl}/` },
+        microsoft: { clientId: 'ms-client', clientSecret: 'ms-secret', loginBaseUrl: providers.baseUrl, graphBaseUrl: providers.baseUrl },
+      },
+    },
+  });
   ({ env, db, app } = harness);
   smtp = await startSmtpTestServer({ users: PASSWORDS });
   connections = new InboxConnections(db, harness.identityWorkflows);
 }, 120_000);
 
 afterAll(async () => {
+  await providers?.stop();
   await smtp?.stop();
   await harness?.stop();
 });
@@ -174,4 +186,132 @@ test('the SMTP server dropping the connection after DATA leaves the recipient wi
   } finally {
     await crashing.stop();
   }
+});
+
+test('a password that stops working marks the inbox needs-reconnect after one attempt; its leads wait naming the address, and reconnecting resumes them', async () => {
+  const server = await startSmtpTestServer({ users: { 'ada@outreach.example': 'the-new-password' } });
+  try {
+    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Stale', lastName: 'Password', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+    const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+    const id = randomUUID();
+    const inbox = await db.emailInbox.create({
+      data: {
+        id,
+        workspaceId: stored.workspaceId,
+        identityId: identity.id,
+        email: 'ada@outreach.example',
+        smtpHost: server.host,
+        smtpPort: server.port,
+        smtpSecurity: 'none',
+        username: 'ada@outreach.example',
+        passwordEnvelope: encryptSecret(testKeyring, 'the-old-password', inboxPasswordAssociatedData(id)),
+      },
+    });
+    const campaign = await request(app)
+      .post('/campaigns')
+      .set(auth())
+      .send({ identityId: identity.id, name: 'Stale', emailInbox: id, steps: [{ kind: 'email', delayMinutes: 0, subject: 'Hi', body: '<p>Hi</p>' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ email: 'one@prospects.example' }, { email: 'two@prospects.example' }] });
+    await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+    await env.sleep('1 day');
+
+    expect(server.messages).toHaveLength(0);
+    expect(server.authAttempts).toBe(1);
+    const needing = await db.emailInbox.findUniqueOrThrow({ where: { id } });
+    expect(needing.status).toBe('needs-reconnect');
+    expect(needing.statusReason).toMatch(/535/);
+    const listed = (await request(app).get(`/campaigns/${campaign.body.id}/leads`).set(auth())).body.items;
+    expect(listed).toHaveLength(2);
+    for (const lead of listed) {
+      expect(lead.state).toBe('waiting');
+      expect(lead.waitingReason).toContain('reconnect ada@outreach.example');
+    }
+
+    await db.emailInbox.update({ where: { id }, data: { passwordEnvelope: encryptSecret(testKeyring, 'the-new-password', inboxPasswordAssociatedData(id)) } });
+    expect(await connections.reconnected(inbox)).toBe(2);
+    await env.sleep('1 day');
+    expect(server.messages.map((message) => message.to[0]).sort()).toEqual(['one@prospects.example', 'two@prospects.example']);
+    expect(await db.lead.count({ where: { campaignId: campaign.body.id, state: 'done' } })).toBe(2);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('Google and Microsoft 365 inboxes send through the same step: Gmail API and Graph, deterministic Message-IDs', async () => {
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+  const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+  for (const [provider, email, host] of [['google', 'ada@gmail-test.example', 'smtp.gmail.com'], ['microsoft', 'ada@m365-test.example', 'smtp.office365.com']] as const) {
+    const id = randomUUID();
+    await db.emailInbox.create({
+      data: {
+        id,
+        workspaceId: stored.workspaceId,
+        identityId: identity.id,
+        email,
+        provider,
+        smtpHost: host,
+        smtpPort: 587,
+        smtpSecurity: 'starttls',
+        username: email,
+        passwordEnvelope: '',
+        refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
+      },
+    });
+  }
+  providers.queue('google-token.success', 'gmail-send.success', 'microsoft-token.success', 'graph-sendmail.accepted');
+  const campaign = await request(app)
+    .post('/campaigns')
+    .set(auth())
+    .send({ identityId: identity.id, name: 'OAuth', emailInbox: 'SHUFFLE', steps: [{ kind: 'email', delayMinutes: 0, subject: 'Hi {{firstName}}', body: '<p>Hi</p>' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ firstName: 'G', email: 'g@prospects.example' }, { firstName: 'M', email: 'm@prospects.example' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+  await env.sleep('1 day');
+
+  const sends = providers.received.filter((received) => received.path.endsWith('/send') || received.path.endsWith('/sendMail'));
+  expect(sends.map((received) => received.path).sort()).toEqual(['/gmail/v1/users/me/messages/send', '/v1.0/me/sendMail']);
+  const leads = await db.lead.findMany({ where: { campaignId: campaign.body.id }, include: { actions: true } });
+  for (const lead of leads) {
+    expect(lead.state).toBe('done');
+    const inbox = await db.emailInbox.findUniqueOrThrow({ where: { id: lead.inboxId ?? '' } });
+    const expected = deterministicMessageId({ campaignId: lead.campaignId, leadId: lead.id, stepIndex: 0, domain: inbox.email.split('@')[1]! });
+    expect(lead.actions[0]?.result).toMatchObject({ state: 'sent', messageId: expected });
+  }
+  const tokenRequests = providers.received.filter((received) => received.path.endsWith('/token'));
+  expect(tokenRequests.map((received) => new URLSearchParams(received.body).get('refresh_token')).sort()).toEqual(['refresh-token-of-google', 'refresh-token-of-microsoft']);
+});
+
+test('a stored SMTP host that now resolves to a refused address (metadata) is never connected to: the inbox needs reconnecting', async () => {
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Ssrf', lastName: 'Send', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+  const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+  const id = randomUUID();
+  await db.emailInbox.create({
+    data: {
+      id,
+      workspaceId: stored.workspaceId,
+      identityId: identity.id,
+      email: 'ada@outreach.example',
+      smtpHost: '169.254.169.254',
+      smtpPort: 25,
+      smtpSecurity: 'none',
+      username: 'ada@outreach.example',
+      passwordEnvelope: encryptSecret(testKeyring, 'x', inboxPasswordAssociatedData(id)),
+    },
+  });
+  const campaign = await request(app)
+    .post('/campaigns')
+    .set(auth())
+    .send({ identityId: identity.id, name: 'Ssrf', emailInbox: id, steps: [{ kind: 'email', delayMinutes: 0, subject: 'Hi', body: '<p>Hi</p>' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [{ email: 'one@prospects.example' }] });
+  await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth());
+
+  await env.sleep('1 day');
+
+  const inbox = await db.emailInbox.findUniqueOrThrow({ where: { id } });
+  expect(inbox).toMatchObject({ status: 'needs-reconnect' });
+  expect(inbox.statusReason).toMatch(/not allowed/);
+  const lead = await db.lead.findFirstOrThrow({ where: { campaignId: campaign.body.id }, include: { actions: true } });
+  expect(lead).toMatchObject({ state: 'waiting', dueAt: null });
+  expect(lead.actions).toHaveLength(0);
 });

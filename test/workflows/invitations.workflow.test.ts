@@ -15,7 +15,7 @@ let harness: TimeSkippingHarness;
 
 beforeAll(async () => {
   // People whose profile name says so accept 3 days after the invitation; nobody else ever does.
-  harness = await startTimeSkippingHarness(TASK_QUEUE, {}, { acceptanceDelayMs: (url) => (url.includes('accepts') ? 3 * DAY_MS : null) });
+  harness = await startTimeSkippingHarness(TASK_QUEUE, {}, { linkedin: { acceptanceDelayMs: (url) => (url.includes('accepts') ? 3 * DAY_MS : null) } });
 }, 120_000);
 
 afterAll(() => harness?.stop());
