@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger';
 import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
-import { emailInboxAdminRoutes, emailInboxRoutes, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
+import { emailInboxAdminRoutes, emailInboxRoutes, inboxConnector, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
 import { emailOAuthRoutes, type OAuthSettings } from './email-oauth';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
@@ -13,6 +13,7 @@ import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
+import { shareInboxActions } from './share-inbox-actions';
 import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
 import { WarmupWorkflows, warmupRoutes } from './warmup';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
@@ -46,14 +47,16 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(openApiRoutes());
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
-  // Public, before the API key check: the token in the path is the only credential.
-  app.use('/share', shareHeaders);
-  app.use(publicShareRoutes(deps.db, deps.logger, deps.shareLinks));
-  app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
-  app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   const connections = new InboxConnections(deps.db, deps.identityWorkflows);
+  const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
   const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
+  const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
+  // Public, before the API key check: the token in the path is the only credential.
+  app.use('/share', shareHeaders);
+  app.use(publicShareRoutes(deps.db, deps.logger, shareLinks));
+  app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
+  app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
   app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
@@ -62,9 +65,9 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
-  app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.email));
+  app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, connector));
   app.use(oauth.authorize);
-  app.use(shareLinkRoutes(deps.db, identities, deps.shareLinks));
+  app.use(shareLinkRoutes(deps.db, identities, shareLinks));
   app.use(warmupRoutes(deps.db, identities, new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue)));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

@@ -129,12 +129,74 @@ export class InboxConnections {
   }
 }
 
+/** Who connected an inbox, for the audit log: an API key, or a share link (no key). */
+export interface ConnectedBy {
+  apiKeyId: string | null;
+  shareLinkId?: string;
+}
+
+/**
+ * Connecting an IMAP/SMTP inbox, shared by the API route and share links (SPEC §4). Both servers must
+ * accept the credentials before anything is saved. The same address again is a reconnection: new
+ * credentials, status connected, and its leads resume (200 instead of 201).
+ */
+export function inboxConnector(db: Database, connections: InboxConnections, workflows: IdentityWorkflows, email: EmailConnectionSettings | undefined) {
+  return {
+    async connectImap(identity: { id: string; workspaceId: string }, input: z.infer<typeof connectImapInboxSchema>, by: ConnectedBy) {
+      if (!email) throw new ServiceUnavailableError('Connecting inboxes needs the encryption keyring (PACER_ENCRYPTION_KEYS)');
+      const username = input.username ?? input.email;
+      await validateInbox(
+        { username, password: input.password, imap: input.imap, smtp: input.smtp },
+        { timeoutMs: email.connectTimeoutMs, allowlist: email.privateHostsAllowed, ...(email.resolve ? { resolve: email.resolve } : {}) },
+      );
+      const fields = {
+        displayName: input.displayName ?? null,
+        provider: 'imap-smtp',
+        username,
+        imapHost: input.imap.host,
+        imapPort: input.imap.port,
+        imapSecurity: input.imap.security,
+        smtpHost: input.smtp.host,
+        smtpPort: input.smtp.port,
+        smtpSecurity: input.smtp.security,
+      };
+      const existing = await db.emailInbox.findUnique({ where: { identityId_email: { identityId: identity.id, email: input.email } } });
+      const id = existing?.id ?? randomUUID();
+      const passwordEnvelope = encryptSecret(email.keyring, input.password, inboxPasswordAssociatedData(id));
+      const inbox = await db.$transaction(async (tx) => {
+        const saved = existing
+          ? await tx.emailInbox.update({ where: { id }, data: { ...fields, passwordEnvelope, statusReason: null } })
+          : await tx.emailInbox.create({ data: { id, workspaceId: identity.workspaceId, identityId: identity.id, email: input.email, ...fields, passwordEnvelope } });
+        await tx.auditEntry.create({
+          data: {
+            workspaceId: identity.workspaceId,
+            apiKeyId: by.apiKeyId,
+            entityType: 'email-inbox',
+            entityId: id,
+            action: existing ? 'email-inbox.reconnected' : 'email-inbox.connected',
+            after: { email: saved.email, provider: saved.provider, imapHost: saved.imapHost, smtpHost: saved.smtpHost, ...(by.shareLinkId ? { shareLinkId: by.shareLinkId } : {}) },
+          },
+        });
+        return saved;
+      });
+      if (existing) {
+        const resumed = await connections.reconnected(inbox);
+        return { status: 200, body: { ...inboxView({ ...inbox, status: 'connected', statusReason: null }), reconnected: true, leadsResumed: resumed } };
+      }
+      await workflows.campaignsChanged(identity.id);
+      return { status: 201, body: inboxView(inbox) };
+    },
+  };
+}
+
+export type InboxConnector = ReturnType<typeof inboxConnector>;
+
 export function emailInboxRoutes(
   db: Database,
   identities: IdentityService,
   connections: InboxConnections,
   workflows: IdentityWorkflows,
-  email: EmailConnectionSettings | undefined,
+  connector: InboxConnector,
 ): Router {
   const router = Router();
 
@@ -144,57 +206,12 @@ export function emailInboxRoutes(
     return inbox;
   }
 
-  /**
-   * Connects an IMAP/SMTP inbox after both servers accepted the credentials. The same address again
-   * is a reconnection: new credentials, status connected, and its leads resume (200 instead of 201).
-   */
   router.post('/identities/:id/email-accounts/imap', async (request, response) => {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
-    const input = parseInput(connectImapInboxSchema, request.body);
-    if (!email) throw new ServiceUnavailableError('Connecting inboxes needs the encryption keyring (PACER_ENCRYPTION_KEYS)');
-    const username = input.username ?? input.email;
-    await validateInbox(
-      { username, password: input.password, imap: input.imap, smtp: input.smtp },
-      { timeoutMs: email.connectTimeoutMs, allowlist: email.privateHostsAllowed, ...(email.resolve ? { resolve: email.resolve } : {}) },
-    );
-    const fields = {
-      displayName: input.displayName ?? null,
-      provider: 'imap-smtp',
-      username,
-      imapHost: input.imap.host,
-      imapPort: input.imap.port,
-      imapSecurity: input.imap.security,
-      smtpHost: input.smtp.host,
-      smtpPort: input.smtp.port,
-      smtpSecurity: input.smtp.security,
-    };
-    const existing = await db.emailInbox.findUnique({ where: { identityId_email: { identityId: identity.id, email: input.email } } });
-    const id = existing?.id ?? randomUUID();
-    const passwordEnvelope = encryptSecret(email.keyring, input.password, inboxPasswordAssociatedData(id));
-    const inbox = await db.$transaction(async (tx) => {
-      const saved = existing
-        ? await tx.emailInbox.update({ where: { id }, data: { ...fields, passwordEnvelope, statusReason: null } })
-        : await tx.emailInbox.create({ data: { id, workspaceId: identity.workspaceId, identityId: identity.id, email: input.email, ...fields, passwordEnvelope } });
-      await tx.auditEntry.create({
-        data: {
-          workspaceId: identity.workspaceId,
-          apiKeyId: caller.apiKeyId,
-          entityType: 'email-inbox',
-          entityId: id,
-          action: existing ? 'email-inbox.reconnected' : 'email-inbox.connected',
-          after: { email: saved.email, provider: saved.provider, imapHost: saved.imapHost, smtpHost: saved.smtpHost },
-        },
-      });
-      return saved;
-    });
-    if (existing) {
-      const resumed = await connections.reconnected(inbox);
-      response.status(200).json({ ...inboxView({ ...inbox, status: 'connected', statusReason: null }), reconnected: true, leadsResumed: resumed });
-      return;
-    }
-    await workflows.campaignsChanged(identity.id);
-    response.status(201).location(`/identities/${identity.id}/email-accounts/${id}`).json(inboxView(inbox));
+    const result = await connector.connectImap(identity, parseInput(connectImapInboxSchema, request.body), { apiKeyId: caller.apiKeyId });
+    if (result.status === 201) response.location(`/identities/${identity.id}/email-accounts/${result.body.id}`);
+    response.status(result.status).json(result.body);
   });
 
   router.get('/identities/:id/email-accounts', async (request, response) => {

@@ -96,7 +96,7 @@ export function emailOAuthRoutes(
   connections: InboxConnections,
   workflows: IdentityWorkflows,
   settings: OAuthSettings | undefined,
-): { authorize: Router; callbacks: Router } {
+): { authorize: Router; callbacks: Router; startAuthorization: (provider: Provider, identity: { id: string; workspaceId: string }) => Promise<{ authorizationUrl: string; expiresAt: string }> } {
   const authorize = Router();
   const callbacks = Router();
   const redirectUri = (provider: Provider) => `${(settings?.redirectBaseUrl ?? '').replace(/\/$/, '')}/oauth/${provider}/callback`;
@@ -118,23 +118,26 @@ export function emailOAuthRoutes(
     return { state: encodeState(secret, { n: nonce.id, w: workspaceId, i: identityId, p: provider, e: expiresAt.getTime() }), expiresAt };
   }
 
-  authorize.post('/identities/:id/email-accounts/google/authorize', async (request, response) => {
-    const identity = await identities.findOwned(callerOf(request), request.params.id);
-    const { secret, settings: ready } = configured('google');
-    const client = ready.google!;
-    const { state, expiresAt } = await issueState('google', identity.workspaceId, identity.id, secret);
-    const oauth = new google.auth.OAuth2({ clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: redirectUri('google') });
-    const authorizationUrl = oauth.generateAuthUrl({ access_type: 'offline', prompt: 'consent', scope: GOOGLE_SCOPES, state, include_granted_scopes: true });
-    response.json({ authorizationUrl, expiresAt: expiresAt.toISOString() });
-  });
-
-  authorize.post('/identities/:id/email-accounts/microsoft/authorize', async (request, response) => {
-    const identity = await identities.findOwned(callerOf(request), request.params.id);
-    const { secret, settings: ready } = configured('microsoft');
-    const { state, expiresAt } = await issueState('microsoft', identity.workspaceId, identity.id, secret);
+  /** The provider's sign-in URL for this identity, with a fresh single-use state (API route and share links). */
+  async function startAuthorization(provider: Provider, identity: { id: string; workspaceId: string }): Promise<{ authorizationUrl: string; expiresAt: string }> {
+    const { secret, settings: ready } = configured(provider);
+    const { state, expiresAt } = await issueState(provider, identity.workspaceId, identity.id, secret);
+    if (provider === 'google') {
+      const client = ready.google!;
+      const oauth = new google.auth.OAuth2({ clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: redirectUri('google') });
+      const authorizationUrl = oauth.generateAuthUrl({ access_type: 'offline', prompt: 'consent', scope: GOOGLE_SCOPES, state, include_granted_scopes: true });
+      return { authorizationUrl, expiresAt: expiresAt.toISOString() };
+    }
     const authorizationUrl = await microsoftClient(ready.microsoft!).getAuthCodeUrl({ scopes: MICROSOFT_SCOPES, redirectUri: redirectUri('microsoft'), state, prompt: 'select_account' });
-    response.json({ authorizationUrl, expiresAt: expiresAt.toISOString() });
-  });
+    return { authorizationUrl, expiresAt: expiresAt.toISOString() };
+  }
+
+  for (const provider of ['google', 'microsoft'] as const) {
+    authorize.post(`/identities/:id/email-accounts/${provider}/authorize`, async (request, response) => {
+      const identity = await identities.findOwned(callerOf(request), request.params.id);
+      response.json(await startAuthorization(provider, identity));
+    });
+  }
 
   /** Checks the signature, the expiry and the binding, and uses the nonce up (single use). */
   async function consumeState(provider: Provider, state: string, secret: string): Promise<StatePayload> {
@@ -248,5 +251,5 @@ export function emailOAuthRoutes(
     response.status(stored.status).json(stored.body);
   });
 
-  return { authorize, callbacks };
+  return { authorize, callbacks, startAuthorization };
 }

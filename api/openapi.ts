@@ -5,6 +5,7 @@ import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from './email-inboxes';
 import { paginationSchema } from './pagination';
+import { reconnectImapInboxSchema } from './share-inbox-actions';
 import { startWarmupSchema } from './warmup';
 import {
   createIdentityFromLinkedinSchema,
@@ -82,9 +83,9 @@ export const OPERATIONS: Operation[] = [
   { method: 'delete', path: '/identities/:id/share-links/:linkId', summary: 'Revoke a share link at once', tag: 'Share links', security: 'apiKey', success: [204, 'Revoked (idempotent)'] },
   { method: 'get', path: '/share/:token', summary: "Public (the token is the credential): the identity's name and connection status; consumes nothing", tag: 'Share links', security: 'none', success: [200, 'Identity, LinkedIn and inbox status, available actions'] },
   { method: 'post', path: '/share/:token/identities/:identityId/linkedin/reconnect', summary: 'Public: open a LinkedIn reconnect session (403 for another identity)', tag: 'Share links', security: 'none', success: [200, 'reconnectUrl and its expiry'] },
-  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts', summary: 'Public: connect an IMAP/SMTP inbox (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [201, 'Connected'] },
-  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', summary: 'Public: reconnect an inbox (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [200, 'Reconnected'] },
-  { method: 'post', path: '/share/:token/identities/:identityId/oauth/:provider/start', summary: 'Public: start Google or Microsoft OAuth (501 until the inbox connection work plugs it in)', tag: 'Share links', security: 'none', success: [200, 'The authorization URL'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts', summary: 'Public: connect an IMAP/SMTP inbox (validated like the API route; the same address again reconnects it, 200)', tag: 'Share links', security: 'none', body: connectImapInboxSchema, success: [201, 'Connected'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', summary: 'Public: reconnect an inbox: a new password for IMAP/SMTP (servers default to the stored ones), or the provider sign-in URL for Google / Microsoft', tag: 'Share links', security: 'none', body: reconnectImapInboxSchema, success: [200, 'Reconnected, or the authorization URL'] },
+  { method: 'post', path: '/share/:token/identities/:identityId/oauth/:provider/start', summary: 'Public: start Google or Microsoft OAuth for the link\'s identity (503 naming the env vars when not configured)', tag: 'Share links', security: 'none', success: [200, 'The authorization URL'] },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },

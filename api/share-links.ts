@@ -17,7 +17,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { Database } from '../db/client';
 import { SHARE_LINK_SCOPE, looksLikeShareToken, shareLinkExpiresAt, shareLinkValidity } from '../domain/share-links';
 import type { LinkedinGateway } from '../integrations/linkedin';
-import { ForbiddenError, NotFoundError, NotImplementedError, ServiceUnavailableError, UnauthorizedError } from '../lib/errors';
+import { ForbiddenError, NotFoundError, ServiceUnavailableError, UnauthorizedError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
@@ -42,8 +42,7 @@ export interface ShareActionResult {
 
 /**
  * The inbox actions a share link offers (SPEC §4: connect or reconnect an email inbox, start Google or
- * Microsoft OAuth). They belong to the inbox-connection work (issue #6), which provides an
- * implementation to `createApp({ shareLinks: { inboxActions } })`. Until then each answers 501.
+ * Microsoft OAuth), implemented with the API's own inbox connection in api/share-inbox-actions.ts.
  * The route has already checked the token and that `context.identityId` is the link's identity; the
  * action must act on that identity only (and, for an account id, only on that identity's inbox).
  */
@@ -56,14 +55,6 @@ export interface ShareInboxActions {
   startOAuth(context: ShareContext, provider: 'google' | 'microsoft', body: unknown): Promise<ShareActionResult>;
 }
 
-const notYetAvailable = (what: string) => Promise.reject(new NotImplementedError(`${what} through a share link is not available yet`));
-
-export const UNAVAILABLE_INBOX_ACTIONS: ShareInboxActions = {
-  connectImapInbox: () => notYetAvailable('Connecting an inbox'),
-  reconnectInbox: () => notYetAvailable('Reconnecting an inbox'),
-  startOAuth: () => notYetAvailable('Google and Microsoft sign-in'),
-};
-
 export interface ShareLinkOptions {
   /** PUBLIC_BASE_URL (no trailing slash). */
   publicBaseUrl: string;
@@ -71,9 +62,11 @@ export interface ShareLinkOptions {
   now?: () => number;
   /** The LinkedIn gateway, for the LinkedIn status and reconnect. Without it LinkedIn shows as unknown and reconnect answers 503. */
   linkedin?: LinkedinGateway;
-  inboxActions?: ShareInboxActions;
   limiter?: ShareRateLimiter;
 }
+
+/** What the share routes run with: the options, and the inbox actions createApp builds (api/share-inbox-actions). */
+export type ShareLinkRouteOptions = ShareLinkOptions & { inboxActions: ShareInboxActions };
 
 export function hashShareToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -92,7 +85,7 @@ function linkView(link: IdentityShareLink, now: number) {
 }
 
 /** Management routes (API key): create, list and revoke an identity's share links. */
-export function shareLinkRoutes(db: Database, identities: IdentityService, options: ShareLinkOptions | undefined): Router {
+export function shareLinkRoutes(db: Database, identities: IdentityService, options: ShareLinkRouteOptions | undefined): Router {
   const router = Router();
   const now = options?.now ?? Date.now;
 
@@ -147,11 +140,10 @@ export const shareHeaders: RequestHandler = (_request, response, next) => {
 };
 
 /** Public routes under /share/:token (no API key). */
-export function publicShareRoutes(db: Database, logger: Logger, options: ShareLinkOptions | undefined): Router {
+export function publicShareRoutes(db: Database, logger: Logger, options: ShareLinkRouteOptions | undefined): Router {
   const router = Router();
   const now = options?.now ?? Date.now;
   const limiter = options?.limiter ?? new ShareRateLimiter(now);
-  const inboxActions = options?.inboxActions ?? UNAVAILABLE_INBOX_ACTIONS;
   const clientOf = (request: Request) => request.ip ?? request.socket.remoteAddress ?? 'unknown';
 
   /** The link's context, or 401/403 (each counted as a failed attempt). `identityId`: the identity the route acts on. */
@@ -208,21 +200,26 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
     response.json({ reconnectUrl: session.reconnectUrl, expiresAt: new Date(session.expiresAt).toISOString() });
   });
 
-  // Inbox actions: plugged in by the inbox-connection work (issue #6) through ShareInboxActions.
+  // Inbox actions: the API's own inbox connection, acting on the link's identity only.
   const send = (response: { status(code: number): { json(body: unknown): unknown } }, result: ShareActionResult) => response.status(result.status).json(result.body);
+  /** Only reached after access() succeeded, which needs the options. */
+  const inboxActions = (): ShareInboxActions => {
+    if (!options) throw new ServiceUnavailableError('Share links are not configured (PUBLIC_BASE_URL)');
+    return options.inboxActions;
+  };
   router.post('/share/:token/identities/:identityId/email-accounts', async (request, response) => {
     const context = await access(request, String(request.params.identityId));
-    send(response, await inboxActions.connectImapInbox(context, request.body));
+    send(response, await inboxActions().connectImapInbox(context, request.body));
   });
   router.post('/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', async (request, response) => {
     const context = await access(request, String(request.params.identityId));
-    send(response, await inboxActions.reconnectInbox(context, String(request.params.accountId), request.body));
+    send(response, await inboxActions().reconnectInbox(context, String(request.params.accountId), request.body));
   });
   router.post('/share/:token/identities/:identityId/oauth/:provider/start', async (request, response) => {
     const context = await access(request, String(request.params.identityId));
     const provider = String(request.params.provider);
     if (provider !== 'google' && provider !== 'microsoft') throw new NotFoundError(`No OAuth provider ${provider}: google or microsoft`);
-    send(response, await inboxActions.startOAuth(context, provider, request.body));
+    send(response, await inboxActions().startOAuth(context, provider, request.body));
   });
 
   // Nothing else is reachable under /share (and no API key is asked for there).

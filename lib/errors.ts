@@ -103,13 +103,6 @@ export class TooManyRequestsError extends PacerError {
   }
 }
 
-/** A route whose action another part of the system has yet to provide. */
-export class NotImplementedError extends PacerError {
-  readonly status = 501;
-  readonly code = 'not-implemented';
-  readonly title = 'Not implemented';
-}
-
 /**
  * Connecting an inbox failed (SPEC §3 troubleshooting table): the problem carries a stable `code`
  * (domain/inbox-connection ConnectionFailureCode), the side that failed and the guidance to show.

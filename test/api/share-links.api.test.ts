@@ -134,8 +134,10 @@ test("a token of identity A on identity B's routes answers 403; other routes are
   expect((await request(app).get(`/identities/${a}`).set('Authorization', `Bearer ${link.token}`)).status).toBe(401);
   expect((await request(app).get('/campaigns').set('Authorization', `Bearer ${link.token}`)).status).toBe(401);
 
-  // The inbox actions are there for the inbox-connection work to plug in; until then 501.
-  expect((await request(app).post(`/share/${link.token}/identities/${a}/oauth/google/start`).send({})).status).toBe(501);
+  // OAuth is not configured in this app: the answer says which env vars to set.
+  const unconfigured = await request(app).post(`/share/${link.token}/identities/${a}/oauth/google/start`).send({});
+  expect(unconfigured.status).toBe(503);
+  expect(unconfigured.body.detail).toContain('GOOGLE_CLIENT_ID');
   expect((await request(app).post(`/share/${link.token}/identities/${a}/oauth/yahoo/start`).send({})).status).toBe(404);
 });
 

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Database } from '../db/client';
+import { NotFoundError } from '../lib/errors';
+import { connectImapInboxSchema, type InboxConnector } from './email-inboxes';
+import { isUuid } from './ids';
+import { parseInput } from './problem';
+import type { ShareContext, ShareInboxActions } from './share-links';
+
+type OAuthProvider = 'google' | 'microsoft';
+type StartAuthorization = (provider: OAuthProvider, identity: { id: string; workspaceId: string }) => Promise<{ authorizationUrl: string; expiresAt: string }>;
+
+const mailServer = connectImapInboxSchema.shape.imap;
+
+/** New credentials for an inbox already connected; the servers default to the stored ones. */
+export const reconnectImapInboxSchema = z.strictObject({
+  password: connectImapInboxSchema.shape.password,
+  username: connectImapInboxSchema.shape.username,
+  imap: mailServer.optional(),
+  smtp: mailServer.optional(),
+});
+
+/**
+ * What a share link lets the identity's owner do with inboxes (SPEC §4): connect an IMAP/SMTP inbox,
+ * reconnect one (new password, or the provider's sign-in again), start Google or Microsoft sign-in.
+ * The same validation and storage as the API's own routes; the audit entry names the link.
+ */
+export function shareInboxActions(db: Database, connector: InboxConnector, startAuthorization: StartAuthorization): ShareInboxActions {
+  const identityOf = (context: ShareContext) => ({ id: context.identityId, workspaceId: context.workspaceId });
+  const by = (context: ShareContext) => ({ apiKeyId: null, shareLinkId: context.linkId });
+
+  return {
+    async connectImapInbox(context, body) {
+      return connector.connectImap(identityOf(context), parseInput(connectImapInboxSchema, body), by(context));
+    },
+
+    async reconnectInbox(context, accountId, body) {
+      const inbox = isUuid(accountId) ? await db.emailInbox.findFirst({ where: { id: accountId, identityId: context.identityId } }) : null;
+      if (!inbox) throw new NotFoundError(`No email account ${accountId} on this identity`);
+      if (inbox.provider === 'google' || inbox.provider === 'microsoft') return { status: 200, body: await startAuthorization(inbox.provider, identityOf(context)) };
+      const input = parseInput(reconnectImapInboxSchema, body);
+      const stored = (host: string | null, port: number | null, security: string | null) => mailServer.parse({ host, port, security });
+      return connector.connectImap(
+        identityOf(context),
+        {
+          email: inbox.email,
+          displayName: inbox.displayName ?? undefined,
+          username: input.username ?? inbox.username,
+          password: input.password,
+          imap: input.imap ?? stored(inbox.imapHost, inbox.imapPort, inbox.imapSecurity),
+          smtp: input.smtp ?? stored(inbox.smtpHost, inbox.smtpPort, inbox.smtpSecurity),
+        },
+        by(context),
+      );
+    },
+
+    async startOAuth(context, provider) {
+      return { status: 200, body: await startAuthorization(provider, identityOf(context)) };
+    },
+  };
+}
