@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
 import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
@@ -24,6 +25,11 @@ import { createInvitationActivities, reinviteBlockLiftsAt, type WithdrawalOutloo
 
 /** How long a lead waits before retrying when the pending-invitation cap is reached (withdrawals free room). */
 const PENDING_CAP_RETRY_MS = 24 * 3600 * 1000;
+/**
+ * An inbox with leads mid-sequence is read for replies at most this often, by the dispatch pass that
+ * is about to act: a lead who replied is stopped before its next step goes out.
+ */
+export const REPLY_SYNC_INTERVAL_MS = 5 * 60_000;
 /** How many due email leads one pass considers when the oldest ones' inboxes are at their caps. */
 const EMAIL_CANDIDATES = 50;
 
@@ -46,6 +52,8 @@ export interface CampaignStepDependencies {
   emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
   /** SSRF rules for user-supplied mail hosts, checked again at every connection; private ones refused when unset. */
   mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
+  /** Reads an inbox's new mail (activities/reply-sync): replies and bounces stop their leads. */
+  syncReplies?: (input: { inboxId: string }) => Promise<unknown>;
 }
 
 type LeadWithCampaign = Lead & { campaign: Campaign };
@@ -95,8 +103,27 @@ function idempotencyKeyOf(lead: Lead): string {
   return `${lead.campaignId}/${lead.id}/${lead.stepIndex}`;
 }
 
-export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 } }: CampaignStepDependencies) {
+export function createCampaignStepActivities({ db, linkedin, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 }, syncReplies }: CampaignStepDependencies) {
   const invitations = createInvitationActivities({ db, linkedin });
+  /** When this worker last read each inbox (workflow time); a restart only means one early read. */
+  const lastReplySync = new Map<string, number>();
+
+  /** Reads the replies of the identity's connected inboxes that carry waiting leads, unless read recently. */
+  async function syncRepliesIfDue(identityId: string, at: number): Promise<void> {
+    if (!syncReplies) return;
+    const carrying = await db.lead.groupBy({ by: ['inboxId'], where: { identityId, state: 'waiting', inboxId: { not: null } } });
+    const inboxes = await db.emailInbox.findMany({ where: { id: { in: carrying.flatMap((row) => (row.inboxId ? [row.inboxId] : [])) }, status: 'connected' }, select: { id: true } });
+    for (const { id } of inboxes) {
+      if (at - (lastReplySync.get(id) ?? -Infinity) < REPLY_SYNC_INTERVAL_MS) continue;
+      lastReplySync.set(id, at);
+      try {
+        await syncReplies({ inboxId: id });
+      } catch (error) {
+        // An unreachable mailbox must not stop the identity; the next pass after the interval tries again.
+        log.warn('reply sync failed', { inboxId: id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
 
   /** The one sending interface, for the inbox's provider. Secrets are decrypted here, inside the activity. */
   async function senderFor(inbox: EmailInbox): Promise<EmailSender> {
@@ -423,6 +450,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
     async runDueLeadStep(input: { identityId: string; at: number; readyKinds: PacedKind[]; likesOptedOut: boolean; autoWithdraw?: AutoWithdrawSettings }): Promise<DueLeadStepOutcome> {
       // Histories recorded before withdrawals existed carry no settings: nothing is withdrawn automatically for them.
       await invitations.performDueWithdrawals(input.identityId, input.at, input.autoWithdraw ?? { enabled: false, afterDays: 0 });
+      await syncRepliesIfDue(input.identityId, input.at);
       const linkedinKinds = input.readyKinds.filter((kind) => kind !== 'email');
       if (input.likesOptedOut && !linkedinKinds.includes('like')) linkedinKinds.push('like');
       let performed = await performDueLinkedinStep(input.identityId, input.at, linkedinKinds, input.likesOptedOut);

@@ -22,11 +22,12 @@ export interface ActivityDependencies {
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
 export function createActivities(deps: ActivityDependencies) {
+  const replySync = createReplySyncActivities(deps);
   return {
     ...createIdentitySettingsActivities(deps.db),
-    ...createCampaignStepActivities(deps),
+    ...createCampaignStepActivities({ ...deps, syncReplies: (input) => replySync.syncInboxReplies(input) }),
     ...createWarmupActivities(deps),
-    ...createReplySyncActivities(deps),
+    ...replySync,
   };
 }
 
