@@ -49,6 +49,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   const connections = new InboxConnections(deps.db, deps.identityWorkflows);
+  const warmups = new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue);
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
   const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
   const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
@@ -61,14 +62,14 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  app.use(identityRoutes(deps.db, identities, deps.identityWorkflows));
+  app.use(identityRoutes(deps.db, identities, deps.identityWorkflows, warmups));
   app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
   app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, connector));
   app.use(oauth.authorize);
   app.use(shareLinkRoutes(deps.db, identities, shareLinks));
-  app.use(warmupRoutes(deps.db, identities, new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue)));
+  app.use(warmupRoutes(deps.db, identities, warmups));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

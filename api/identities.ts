@@ -7,11 +7,12 @@ import type { IdentityWorkflows } from './identity-workflows';
 import { identityView, statusView } from './identity-views';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
+import type { WarmupWorkflows } from './warmup';
 import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentitySchema } from './schemas';
 import type { Database } from '../db/client';
 
 /** Identity records: create (by hand or from LinkedIn), list, read with live status, edit contact details, delete. */
-export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows): Router {
+export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows, warmups: WarmupWorkflows): Router {
   const router = Router();
 
   router.post('/identities', async (request, response) => {
@@ -93,6 +94,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       throw new ConflictError(`The identity changed meanwhile (now at version ${existing.version})`);
     }
     await identities.delete(caller, existing);
+    await warmups.stopAllOf(db, existing.id);
     response.status(204).end();
   });
 

@@ -28,6 +28,8 @@ interface Operation {
   tag: string;
   security: Security;
   body?: z.ZodType;
+  /** The body may be left out altogether (every field has a default). */
+  bodyOptional?: boolean;
   query?: z.ZodObject;
   /** Success status and its description; error statuses are added from the path and body. */
   success: [number, string];
@@ -75,7 +77,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'put', path: '/identities/:id/email-accounts/:accountId/rate', summary: 'Set an inbox rate (30/5 recommended, 80/10 maximum)', tag: 'Email', security: 'apiKey', body: inboxRateSchema, success: [200, 'Stored, with warnings above recommended'] },
   { method: 'put', path: '/admin/email-accounts/:accountId/rate-override', summary: 'Operator override of an inbox rate (may exceed the maximum) with a reason, until an expiry', tag: 'Operator', security: 'operator', body: inboxRateOverrideSchema, success: [200, 'Stored; the own rate applies again at the expiry'] },
   { method: 'delete', path: '/identities/:id/email-accounts/:accountId', summary: 'Disconnect an email inbox (409 with leads mid-sequence unless ?force=true; they then stop with an error naming the address)', tag: 'Email', security: 'apiKey', success: [200, 'Disconnected, with the number of leads stopped'] },
-  { method: 'post', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Start a two-week warm-up of an inbox (pauses the identity\'s active campaigns unless pauseCampaigns is false); idempotent', tag: 'Email', security: 'apiKey', body: startWarmupSchema, success: [201, 'Started (200: the one already running)'] },
+  { method: 'post', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Start a two-week warm-up of an inbox (pauses the identity\'s active campaigns unless pauseCampaigns is false); idempotent', tag: 'Email', security: 'apiKey', body: startWarmupSchema, bodyOptional: true, success: [201, 'Started (200: the one already running)'] },
   { method: 'get', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Warm-up state, start, end, days left and provider status', tag: 'Email', security: 'apiKey', success: [200, 'The warm-up'] },
   { method: 'delete', path: '/identities/:id/email-accounts/:accountId/warmup', summary: 'Stop a warm-up early (provider stopped, campaigns it paused resumed)', tag: 'Email', security: 'apiKey', success: [200, 'The stopped (or already finished) warm-up'] },
   { method: 'post', path: '/identities/:id/share-links', summary: 'Create a 24-hour share link that lets the owner reconnect LinkedIn and inboxes (the URL is shown this once)', tag: 'Share links', security: 'apiKey', success: [201, 'The link: id, url, expiresAt'] },
@@ -158,7 +160,7 @@ function operationObject(operation: Operation) {
     operationId: `${operation.method}${operation.path.replace(/[/:-](\w)/g, (_match, letter: string) => letter.toUpperCase())}`,
     security: operation.security === 'none' ? [] : [{ [operation.security]: [] }],
     parameters: [...pathParameters, ...queryParameters, ...headerParameters],
-    ...(operation.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(operation.body) } } } } : {}),
+    ...(operation.body ? { requestBody: { required: !operation.bodyOptional, content: { 'application/json': { schema: jsonSchemaOf(operation.body) } } } } : {}),
     responses,
   };
 }

@@ -68,6 +68,18 @@ export class WarmupWorkflows {
   async stop(inboxId: string): Promise<WarmupStatus> {
     return this.client.workflow.getHandle(warmupWorkflowId(inboxId)).executeUpdate(stopWarmup);
   }
+  /**
+   * Stops every warm-up of a deleted identity, so the provider stops warming its addresses. One whose
+   * workflow is gone (terminated by an operator) has nothing left to stop.
+   */
+  async stopAllOf(db: Database, identityId: string): Promise<void> {
+    const running = await db.inboxWarmup.findMany({ where: { identityId, state: 'running' }, select: { inboxId: true } });
+    for (const { inboxId } of running) {
+      await this.stop(inboxId).catch((error: unknown) => {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+    }
+  }
 }
 
 /**

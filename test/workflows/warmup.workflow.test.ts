@@ -216,3 +216,15 @@ test('warm-up routes are scoped to the workspace and validate their input (probl
   expect((await request(app).post(warmupPath(identityId, inbox.id)).set(auth()).send({})).status).toBe(409);
   expect(await db.inboxWarmup.count({ where: { inboxId: inbox.id } })).toBe(0);
 });
+
+test('deleting the identity stops its warm-ups at the provider', async () => {
+  const identityId = await identity('Deleted');
+  const inbox = await addInbox(identityId, 'warm@deleted.example', 'warm-password');
+  const started = await request(app).post(warmupPath(identityId, inbox.id)).set(auth()).send({ pauseCampaigns: false });
+  expect(started.status).toBe(201);
+  await skipTo(Date.parse(started.body.startedAt as string) + 2 * DAY_MS);
+
+  expect((await request(app).delete(`/identities/${identityId}`).set(auth())).status).toBe(204);
+  expect(await db.inboxWarmup.findUniqueOrThrow({ where: { inboxId: inbox.id } })).toMatchObject({ state: 'stopped' });
+  expect(harness.warmup.calls.filter((call) => call.inboxId === inbox.id && call.operation === 'stop')).toHaveLength(1);
+});
