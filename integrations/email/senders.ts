@@ -15,7 +15,7 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { google } from 'googleapis';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { sendSmtpEmail, SmtpSendError, type OutgoingEmail, type SmtpConnection } from './smtp-sender';
+import { messageOptions, sendSmtpEmail, SmtpSendError, type OutgoingEmail, type SmtpConnection } from './smtp-sender';
 
 export interface SentEmail {
   /** The Message-ID header it was sent with. */
@@ -62,19 +62,7 @@ export function smtpSender(connection: SmtpConnection, options: { timeoutMs?: nu
 
 /** The message as RFC 822 text, with our Message-ID (never one the library makes up). */
 export async function rfc822(email: OutgoingEmail): Promise<Buffer> {
-  const composer = new MailComposer({
-    from: email.from.name === undefined ? email.from.address : { name: email.from.name, address: email.from.address },
-    to: email.to,
-    subject: email.subject,
-    html: email.html,
-    text: email.text,
-    messageId: email.messageId,
-    ...(email.inReplyTo === undefined ? {} : { inReplyTo: email.inReplyTo }),
-    ...(email.references === undefined || email.references.length === 0 ? {} : { references: email.references }),
-    ...(email.headers === undefined ? {} : { headers: email.headers }),
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
+  const composer = new MailComposer(messageOptions(email));
   return composer.compile().build();
 }
 

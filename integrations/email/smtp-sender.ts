@@ -44,6 +44,26 @@ export interface OutgoingEmail {
   headers?: Record<string, string>;
 }
 
+/**
+ * The message as nodemailer builds it (SMTP transport and MailComposer alike), with our Message-ID,
+ * never one the library makes up, and without reading files or URLs the templates might name.
+ */
+export function messageOptions(email: OutgoingEmail) {
+  return {
+    from: email.from.name === undefined ? email.from.address : { name: email.from.name, address: email.from.address },
+    to: email.to,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    messageId: email.messageId,
+    ...(email.inReplyTo === undefined ? {} : { inReplyTo: email.inReplyTo }),
+    ...(email.references === undefined || email.references.length === 0 ? {} : { references: email.references }),
+    ...(email.headers === undefined ? {} : { headers: email.headers }),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
 export interface SmtpSendResult {
   /** The Message-ID the message was sent with, angle brackets included. */
   messageId: string;
@@ -250,17 +270,7 @@ export async function sendSmtpEmail(
     maxRecipients: 1,
   });
   try {
-    const info = await transport.sendMail({
-      from: email.from.name === undefined ? email.from.address : { name: email.from.name, address: email.from.address },
-      to: email.to,
-      subject: email.subject,
-      html: email.html,
-      text: email.text,
-      messageId: email.messageId,
-      ...(email.inReplyTo === undefined ? {} : { inReplyTo: email.inReplyTo }),
-      ...(email.references === undefined || email.references.length === 0 ? {} : { references: email.references }),
-      ...(email.headers === undefined ? {} : { headers: email.headers }),
-    });
+    const info = await transport.sendMail(messageOptions(email));
     const accepted = [...info.accepted];
     if (accepted.length === 0) {
       throw new SmtpSendError(`SMTP send via ${connection.host}:${connection.port} failed (rejected): no recipient accepted`, {
