@@ -39,7 +39,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     oauth: {
       keyring: keyringFor(config),
       stateSecret: config.email.oauthStateSecret,
-      redirectBaseUrl: config.email.oauthRedirectBaseUrl,
+      redirectBaseUrl: config.publicBaseUrl,
       google: config.email.google,
       microsoft: config.email.microsoft,
     },

@@ -45,7 +45,6 @@ const environmentSchema = z.object({
   MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  OAUTH_REDIRECT_BASE_URL: optionalString.pipe(z.url().optional()),
 });
 
 export interface Config {
@@ -74,7 +73,7 @@ export interface Config {
   linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
   /** Which warm-up provider the worker uses (integrations/warmup selectWarmupProvider decides the default). */
   warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
-  /** Where share links point (PUBLIC_BASE_URL); never taken from a request's Host header. Required in production. */
+  /** The API's public URL (PUBLIC_BASE_URL): share links and OAuth callbacks point there, never to a request's Host header. Required in production. */
   publicBaseUrl: string;
   email: {
     /** Bounds connecting, the greeting and every silence when validating or using an inbox's IMAP/SMTP servers. */
@@ -86,8 +85,6 @@ export interface Config {
     microsoft: MicrosoftClientConfig | undefined;
     /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
     oauthStateSecret: string | undefined;
-    /** Public base URL of the API, for `<base>/oauth/<provider>/callback`; defaults to http://API_HOST:API_PORT. */
-    oauthRedirectBaseUrl: string;
   };
 }
 
@@ -151,7 +148,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
           : undefined,
       oauthStateSecret: env.OAUTH_STATE_SECRET,
-      oauthRedirectBaseUrl: env.OAUTH_REDIRECT_BASE_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
     },
   };
 }
