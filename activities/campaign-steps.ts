@@ -3,9 +3,11 @@ import type { Campaign, EmailInbox, Lead, Prisma } from '@prisma/client';
 import { campaignSteps, type CampaignStep } from '../api/campaign-schemas';
 import type { Database } from '../db/client';
 import type { AutoWithdrawSettings } from '../domain/invitations';
-import { effectiveInboxRate } from '../domain/inbox-rate';
+import { effectiveInboxRate, rateOverrideOf } from '../domain/inbox-rate';
+import type { Cidr } from '../domain/network-address';
 import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import { renderTemplate } from '../domain/templates';
+import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
 import { gmailSender, graphSender, smtpSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
 import { composeEmail, deterministicMessageId, SmtpSendError } from '../integrations/email/smtp-sender';
 import {
@@ -15,13 +17,11 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
-import { decryptSecret, type Keyring } from '../lib/secrets';
-import { warmingInboxes, warmupHold } from './warmup-gate';
 import { HostNotAllowedError } from '../lib/errors';
-import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
-import type { Cidr } from '../domain/network-address';
+import { decryptSecret, type Keyring } from '../lib/secrets';
 import type { PacedKind } from '../workflows/identity';
 import { createInvitationActivities, reinviteBlockLiftsAt, type WithdrawalOutlook } from './linkedin-invitations';
+import { warmingInboxes, warmupHold } from './warmup-gate';
 
 /** How long a lead waits before retrying when the pending-invitation cap is reached (withdrawals free room). */
 const PENDING_CAP_RETRY_MS = 24 * 3600 * 1000;
@@ -292,11 +292,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
 
   /** The rate in force at `at`: an operator override until it expires, then the inbox's own (domain/inbox-rate). */
   function rateAt(inbox: EmailInbox, at: number) {
-    const override =
-      inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
-        ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
-        : null;
-    return effectiveInboxRate(inbox, override, at);
+    return effectiveInboxRate(inbox, rateOverrideOf(inbox), at);
   }
 
   /**

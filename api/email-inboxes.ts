@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { inboxPasswordAssociatedData } from '../activities/campaign-steps';
 import type { Database } from '../db/client';
-import { customerRateProblems, effectiveInboxRate, rateWarnings } from '../domain/inbox-rate';
+import { customerRateProblems, effectiveInboxRate, rateOverrideOf, rateWarnings } from '../domain/inbox-rate';
 import type { Cidr } from '../domain/network-address';
 import { EMAIL_RATE, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import type { Resolver } from '../integrations/email/host-guard';
@@ -58,11 +58,6 @@ export const inboxRateOverrideSchema = z.strictObject({
   reason: z.string().trim().min(3).max(500),
   expiresAt: z.iso.datetime({ offset: true }),
 });
-
-const rateOverrideOf = (inbox: EmailInbox) =>
-  inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
-    ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
-    : null;
 
 /** Never a secret: no password, no envelope. */
 export function inboxView(inbox: EmailInbox, now = Date.now()) {

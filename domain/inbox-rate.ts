@@ -19,6 +19,19 @@ export interface RateOverride extends InboxRate {
   expiresAt: number;
 }
 
+/** An inbox's stored override columns (all set, or the override is absent). */
+export interface StoredRateOverride {
+  rateOverrideDaily: number | null;
+  rateOverrideHourly: number | null;
+  rateOverrideExpiresAt: Date | null;
+}
+
+export function rateOverrideOf(inbox: StoredRateOverride): RateOverride | null {
+  return inbox.rateOverrideExpiresAt && inbox.rateOverrideDaily !== null && inbox.rateOverrideHourly !== null
+    ? { dailyRate: inbox.rateOverrideDaily, hourlyRate: inbox.rateOverrideHourly, expiresAt: inbox.rateOverrideExpiresAt.getTime() }
+    : null;
+}
+
 /** The rate in force at `now`. */
 export function effectiveInboxRate(own: InboxRate, override: RateOverride | null, now: number): InboxRate & { overridden: boolean } {
   if (override !== null && now < override.expiresAt) return { dailyRate: override.dailyRate, hourlyRate: override.hourlyRate, overridden: true };
