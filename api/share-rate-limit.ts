@@ -6,7 +6,8 @@
  *   15 minutes. Once reached, every /share request from that IP answers 429 until the oldest failure
  *   leaves the window. 256-bit tokens cannot be guessed; this stops scanning and noise.
  * - all requests: 120 per minute, so a valid link cannot be used to hammer the providers.
- * Memory is bounded: an IP's entries are dropped once they leave the window.
+ * Memory is bounded: an IP's entries are dropped once they leave the window, when it comes back or
+ * when a sweep finds it (the map is swept once it holds SWEEP_AT_KEYS addresses).
  */
 import { TooManyRequestsError } from '../lib/errors';
 
@@ -18,6 +19,8 @@ export interface ShareRateLimits {
 }
 
 export const DEFAULT_SHARE_RATE_LIMITS: ShareRateLimits = { maxFailures: 10, failureWindowMs: 15 * 60_000, maxRequests: 120, requestWindowMs: 60_000 };
+
+const SWEEP_AT_KEYS = 10_000;
 
 class SlidingWindow {
   private readonly hits = new Map<string, number[]>();
@@ -41,6 +44,8 @@ class SlidingWindow {
   }
 
   add(key: string, now: number): void {
+    // Addresses that never come back would stay forever: sweep them once the map grows large.
+    if (this.hits.size >= SWEEP_AT_KEYS) for (const other of [...this.hits.keys()]) this.recent(other, now);
     this.hits.set(key, [...this.recent(key, now), now]);
   }
 }
