@@ -18,6 +18,8 @@ import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/t
 const PARIS = 'Europe/Paris';
 const hours: WorkingHours = { timeZone: PARIS, days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 const TASK_QUEUE = 'email-pacing-test';
+/** Every day, around the clock: sends are not held back by working hours. */
+const ALWAYS: WorkingHours = { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' };
 const PASSWORDS = { 'ada@outreach.example': 'first-inbox-password', 'ada@sales.example': 'second-inbox-password' };
 
 // Simulated weeks on a shared 2-core machine: generous, since speed is measured by the bench, not here.
@@ -56,7 +58,7 @@ const auth = () => harness.auth();
 const skipTo = (instant: DateTime) => harness.skipTo(instant);
 
 /** An SMTP inbox as connecting one stores it: the password only as an envelope bound to its row. */
-async function addInbox(identityId: string, workspaceId: string, email: keyof typeof PASSWORDS) {
+async function addInbox(identityId: string, workspaceId: string, email: keyof typeof PASSWORDS, server: { host: string; port: number } = smtp, password = PASSWORDS[email]) {
   const id = randomUUID();
   return db.emailInbox.create({
     data: {
@@ -64,11 +66,11 @@ async function addInbox(identityId: string, workspaceId: string, email: keyof ty
       workspaceId,
       identityId,
       email,
-      smtpHost: smtp.host,
-      smtpPort: smtp.port,
+      smtpHost: server.host,
+      smtpPort: server.port,
       smtpSecurity: 'none',
       username: email,
-      passwordEnvelope: encryptSecret(testKeyring, PASSWORDS[email], inboxPasswordAssociatedData(id)),
+      passwordEnvelope: encryptSecret(testKeyring, password, inboxPasswordAssociatedData(id)),
     },
   });
 }
@@ -153,22 +155,9 @@ test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps h
 test('the SMTP server dropping the connection after DATA leaves the recipient with exactly one copy', async () => {
   const crashing = await startSmtpTestServer({ users: PASSWORDS, failAfterData: 1 });
   try {
-    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Crash', lastName: 'Test', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Crash', lastName: 'Test', workingHours: ALWAYS })).body;
     const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-    const id = randomUUID();
-    await db.emailInbox.create({
-      data: {
-        id,
-        workspaceId: stored.workspaceId,
-        identityId: identity.id,
-        email: 'ada@outreach.example',
-        smtpHost: crashing.host,
-        smtpPort: crashing.port,
-        smtpSecurity: 'none',
-        username: 'ada@outreach.example',
-        passwordEnvelope: encryptSecret(testKeyring, PASSWORDS['ada@outreach.example'], inboxPasswordAssociatedData(id)),
-      },
-    });
+    await addInbox(identity.id, stored.workspaceId, 'ada@outreach.example', crashing);
     const campaign = await request(app)
       .post('/campaigns')
       .set(auth())
@@ -191,22 +180,10 @@ test('the SMTP server dropping the connection after DATA leaves the recipient wi
 test('a password that stops working marks the inbox needs-reconnect after one attempt; its leads wait naming the address, and reconnecting resumes them', async () => {
   const server = await startSmtpTestServer({ users: { 'ada@outreach.example': 'the-new-password' } });
   try {
-    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Stale', lastName: 'Password', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+    const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Stale', lastName: 'Password', workingHours: ALWAYS })).body;
     const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-    const id = randomUUID();
-    const inbox = await db.emailInbox.create({
-      data: {
-        id,
-        workspaceId: stored.workspaceId,
-        identityId: identity.id,
-        email: 'ada@outreach.example',
-        smtpHost: server.host,
-        smtpPort: server.port,
-        smtpSecurity: 'none',
-        username: 'ada@outreach.example',
-        passwordEnvelope: encryptSecret(testKeyring, 'the-old-password', inboxPasswordAssociatedData(id)),
-      },
-    });
+    const inbox = await addInbox(identity.id, stored.workspaceId, 'ada@outreach.example', server, 'the-old-password');
+    const { id } = inbox;
     const campaign = await request(app)
       .post('/campaigns')
       .set(auth())
@@ -239,7 +216,7 @@ test('a password that stops working marks the inbox needs-reconnect after one at
 });
 
 test('Google and Microsoft 365 inboxes send through the same step: Gmail API and Graph, deterministic Message-IDs', async () => {
-  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
   for (const [provider, email, host] of [['google', 'ada@gmail-test.example', 'smtp.gmail.com'], ['microsoft', 'ada@m365-test.example', 'smtp.office365.com']] as const) {
     const id = randomUUID();
@@ -283,22 +260,9 @@ test('Google and Microsoft 365 inboxes send through the same step: Gmail API and
 });
 
 test('a stored SMTP host that now resolves to a refused address (metadata) is never connected to: the inbox needs reconnecting', async () => {
-  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Ssrf', lastName: 'Send', workingHours: { ...hours, days: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'], start: '00:00', end: '24:00' } })).body;
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Ssrf', lastName: 'Send', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-  const id = randomUUID();
-  await db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: stored.workspaceId,
-      identityId: identity.id,
-      email: 'ada@outreach.example',
-      smtpHost: '169.254.169.254',
-      smtpPort: 25,
-      smtpSecurity: 'none',
-      username: 'ada@outreach.example',
-      passwordEnvelope: encryptSecret(testKeyring, 'x', inboxPasswordAssociatedData(id)),
-    },
-  });
+  const { id } = await addInbox(identity.id, stored.workspaceId, 'ada@outreach.example', { host: '169.254.169.254', port: 25 }, 'x');
   const campaign = await request(app)
     .post('/campaigns')
     .set(auth())
