@@ -5,11 +5,11 @@
  * to domain/inbox-connection for classification; the password never appears in it.
  */
 import { ImapFlow } from 'imapflow';
-import { createTransport } from 'nodemailer';
 import { classifyConnection, type ProbeOutcome } from '../../domain/inbox-connection';
 import type { Cidr } from '../../domain/network-address';
 import { InboxConnectionError } from '../../lib/errors';
 import { checkMailHost, HostLookupError, systemResolver, type CheckedHost, type Resolver } from './host-guard';
+import { smtpTransport } from './smtp-sender';
 
 export type Security = 'tls' | 'starttls' | 'none';
 
@@ -100,20 +100,10 @@ async function probeImap(checked: CheckedHost, settings: ServerSettings, usernam
 
 async function probeSmtp(checked: CheckedHost, settings: ServerSettings, username: string, password: string, timeoutMs: number): Promise<ProbeOutcome> {
   const servername = serverName(checked);
-  const transport = createTransport({
-    host: checked.address,
-    port: settings.port,
-    secure: settings.security === 'tls',
-    requireTLS: settings.security === 'starttls',
-    ignoreTLS: settings.security === 'none',
-    ...(servername === undefined ? {} : { tls: { servername } }),
-    auth: { user: username, pass: password },
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    logger: false,
-    debug: false,
-  });
+  const transport = smtpTransport(
+    { host: checked.address, port: settings.port, security: settings.security, username, password, ...(servername === undefined ? {} : { servername }) },
+    timeoutMs,
+  );
   try {
     await transport.verify();
     return { ok: true };

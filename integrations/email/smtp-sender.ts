@@ -235,23 +235,11 @@ function checkHeaders(headers: Record<string, string>): void {
 }
 
 /**
- * Sends one email and resolves once the server accepted it. Opens one connection, authenticates,
- * sends, and always closes. `timeoutMs` (default 30 s) bounds connecting, waiting for the greeting,
- * and every silence on the socket; the activity's own timeout bounds the whole.
- *
- * Rejects with a {@link SmtpSendError} for anything the server or the network did, and with a
- * RangeError for an invalid `headers` entry or `timeoutMs` (programming errors, not retryable).
+ * One SMTP connection's transport, for sending and for checking credentials alike. `timeoutMs` bounds
+ * connecting, waiting for the greeting, and every silence on the socket.
  */
-export async function sendSmtpEmail(
-  connection: SmtpConnection,
-  email: OutgoingEmail,
-  options: { timeoutMs?: number } = {},
-): Promise<SmtpSendResult> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
-  if (email.headers) checkHeaders(email.headers);
-
-  const transport = createTransport({
+export function smtpTransport(connection: SmtpConnection, timeoutMs: number) {
+  return createTransport({
     host: connection.host,
     port: connection.port,
     secure: connection.security === 'tls',
@@ -269,6 +257,26 @@ export async function sendSmtpEmail(
     disableUrlAccess: true,
     maxRecipients: 1,
   });
+}
+
+/**
+ * Sends one email and resolves once the server accepted it. Opens one connection, authenticates,
+ * sends, and always closes. `timeoutMs` (default 30 s) bounds connecting, waiting for the greeting,
+ * and every silence on the socket; the activity's own timeout bounds the whole.
+ *
+ * Rejects with a {@link SmtpSendError} for anything the server or the network did, and with a
+ * RangeError for an invalid `headers` entry or `timeoutMs` (programming errors, not retryable).
+ */
+export async function sendSmtpEmail(
+  connection: SmtpConnection,
+  email: OutgoingEmail,
+  options: { timeoutMs?: number } = {},
+): Promise<SmtpSendResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  if (email.headers) checkHeaders(email.headers);
+
+  const transport = smtpTransport(connection, timeoutMs);
   try {
     const info = await transport.sendMail(messageOptions(email));
     const accepted = [...info.accepted];
