@@ -24,6 +24,11 @@ export const withdrawInvitationsSchema = z.strictObject({
   invitationIds: z.array(z.string()).min(1).max(100),
 });
 
+/** When the block a withdrawal started lifts (ISO), or null for an invitation never withdrawn. */
+function reinviteBlockedUntilOf(invitation: LinkedinInvitation): string | null {
+  return invitation.withdrawnAt ? new Date(reinviteAllowedFrom(invitation.withdrawnAt.getTime())).toISOString() : null;
+}
+
 function invitationView(invitation: LinkedinInvitation) {
   const iso = (date: Date | null) => date?.toISOString() ?? null;
   return {
@@ -39,7 +44,7 @@ function invitationView(invitation: LinkedinInvitation) {
     withdrawalRequestedAt: iso(invitation.withdrawalRequestedAt),
     withdrawnAt: iso(invitation.withdrawnAt),
     withdrawalReason: invitation.withdrawalReason,
-    reinviteBlockedUntil: invitation.withdrawnAt ? new Date(reinviteAllowedFrom(invitation.withdrawnAt.getTime())).toISOString() : null,
+    reinviteBlockedUntil: reinviteBlockedUntilOf(invitation),
     error: invitation.error,
   };
 }
@@ -150,7 +155,7 @@ export function linkedinInvitationRoutes(db: Database, identities: IdentityServi
         sentAt: invitation.sentAt?.toISOString() ?? null,
         withdrawnAt: invitation.withdrawnAt?.toISOString() ?? null,
         reason: invitation.withdrawalReason,
-        reinviteBlockedUntil: invitation.withdrawnAt ? new Date(reinviteAllowedFrom(invitation.withdrawnAt.getTime())).toISOString() : null,
+        reinviteBlockedUntil: reinviteBlockedUntilOf(invitation),
       })),
       nextCursor,
     });
