@@ -2,15 +2,14 @@
  * Worker entry point. `npm run worker` runs only a worker (scale-out: run N of these);
  * `npm start` runs one in-process with the API.
  */
-import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
 import { selectLinkedinGateway } from './integrations/linkedin';
 import { selectWarmupProvider } from './integrations/warmup';
-import { ConfigError, loadConfig, required, type Config } from './lib/config';
+import { loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
-import { developmentKeyring, parseKeyring, type Keyring } from './lib/secrets';
+import { keyringFor } from './lib/secrets';
 
 export interface PacerWorkerDependencies {
   connection: NativeConnection;
@@ -51,15 +50,6 @@ export function installTemporalRuntime(logger: Logger): void {
     shutdownSignals: [],
     logger: new DefaultLogger('INFO', ({ level, message, meta }) => sdkLogger[pinoLevel[level]](meta ?? {}, message)),
   });
-}
-
-/** PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
-export function keyringFor(config: Config): Keyring {
-  if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
-  if (config.environment === 'production') {
-    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see README, "Secrets")');
-  }
-  return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }
 
 /** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */

@@ -2,10 +2,13 @@ import type { Database } from '../db/client';
 import type { LinkedinGateway } from '../integrations/linkedin';
 import type { WarmupProvider } from '../integrations/warmup';
 import type { Keyring } from '../lib/secrets';
-import { createCampaignStepActivities, type CampaignStepDependencies } from './campaign-steps';
+import { createDispatchPlanActivities } from './dispatch-plan';
+import { createEmailStepActivities, type EmailStepDependencies } from './email-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
+import { createInvitationActivities } from './linkedin-invitations';
+import { createLinkedinStepActivities } from './linkedin-steps';
+import { createReplySyncActivities } from './reply-sync';
 import { createWarmupActivities } from './warmup';
-import { createReplySyncActivities, type ReplySyncDependencies } from './reply-sync';
 
 export interface ActivityDependencies {
   db: Database;
@@ -15,19 +18,21 @@ export interface ActivityDependencies {
   /** The warm-up provider (HTTP adapter or labelled simulator). */
   warmup: WarmupProvider;
   /** OAuth clients for Google / Microsoft 365 inboxes; unset when not configured. */
-  emailProviders?: CampaignStepDependencies['emailProviders'];
+  emailProviders?: EmailStepDependencies['emailProviders'];
   /** SSRF allowlist and timeout for user-supplied IMAP/SMTP hosts, checked at every connection; private hosts are refused when unset. */
-  mailHosts?: ReplySyncDependencies['mailHosts'];
+  mailHosts?: EmailStepDependencies['mailHosts'];
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
 export function createActivities(deps: ActivityDependencies) {
-  const replySync = createReplySyncActivities(deps);
   return {
+    ...createDispatchPlanActivities(deps),
+    ...createLinkedinStepActivities(deps),
+    ...createEmailStepActivities(deps),
+    ...createInvitationActivities(deps),
+    ...createReplySyncActivities(deps),
     ...createIdentitySettingsActivities(deps.db),
-    ...createCampaignStepActivities({ ...deps, syncReplies: (input) => replySync.syncInboxReplies(input) }),
     ...createWarmupActivities(deps),
-    ...replySync,
   };
 }
 

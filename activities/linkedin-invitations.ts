@@ -1,18 +1,23 @@
+/**
+ * LinkedIn invitations (SPEC §2): recording what was sent, sending invitations asked for through
+ * the API, and the withdrawal activity (one invitation per activity: a failure of one never holds
+ * up another, nor the identity's other actions).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
 import type { LinkedinInvitation, Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
-import { autoWithdrawalCutoff, reinviteBlockedUntil, type AutoWithdrawSettings } from '../domain/invitations';
-import { REINVITE_BLOCK_MS } from '../domain/pacing';
-import { LinkedinAlreadyConnectedError, LinkedinGatewayError, ReinviteBlockedError, type LinkedinGateway } from '../integrations/linkedin';
-
-/** Withdrawals one pass performs; the workflow comes straight back while more are due. */
-const WITHDRAWALS_PER_PASS = 10;
-
-export interface WithdrawalOutlook {
-  /** When the oldest invitation still pending was sent (its automatic withdrawal is the next one). */
-  oldestPendingSentAt: number | null;
-  /** Some manual withdrawal waits to be performed. */
-  manualWithdrawalRequested: boolean;
-}
+import type { WithdrawalOutcome } from '../domain/dispatch';
+import { reinviteBlockLiftsAt } from '../db/invitations';
+import type { WithdrawalReason } from '../domain/invitations';
+import {
+  LinkedinAlreadyConnectedError,
+  LinkedinAuthError,
+  LinkedinGatewayError,
+  LinkedinNotFoundError,
+  ReinviteBlockedError,
+  type LinkedinGateway,
+} from '../integrations/linkedin';
+import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
 
 /** The record of a connection request the gateway accepted for sending. */
 export interface SentInvitation {
@@ -26,138 +31,116 @@ export interface SentInvitation {
   at: number;
 }
 
-/** The re-invite block as Pacer's own records know it (the gateway enforces it too). */
-export async function reinviteBlockLiftsAt(db: Pick<Database, 'linkedinInvitation'>, identityId: string, profileUrl: string, now: number): Promise<number | null> {
-  const withdrawn = await db.linkedinInvitation.findMany({
-    where: { identityId, profileUrl, withdrawnAt: { gt: new Date(now - REINVITE_BLOCK_MS) } },
-    select: { withdrawnAt: true },
+/** Prisma operation that records a sent invitation; a repeat of the same key or gateway id is ignored. */
+export function recordSentInvitation(db: Database, sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
+  return db.linkedinInvitation.createMany({
+    data: {
+      workspaceId: sent.workspaceId,
+      identityId: sent.identityId,
+      profileUrl: sent.profileUrl,
+      note: sent.note,
+      leadId: sent.leadId,
+      status: 'pending',
+      gatewayInvitationId: sent.gatewayInvitationId,
+      idempotencyKey: sent.idempotencyKey,
+      requestedAt: new Date(sent.at),
+      sentAt: new Date(sent.at),
+    },
+    skipDuplicates: true,
   });
-  return reinviteBlockedUntil(
-    withdrawn.map((row) => row.withdrawnAt?.getTime() ?? 0),
-    now,
-  );
+}
+
+/** The oldest invitation asked for through the API that may be sent at `at`, if any. */
+export function oldestQueuedInvitation(db: Database, identityId: string, at: number): Promise<LinkedinInvitation | null> {
+  return db.linkedinInvitation.findFirst({ where: { identityId, status: 'queued', requestedAt: { lte: new Date(at) } }, orderBy: [{ requestedAt: 'asc' }, { id: 'asc' }] });
 }
 
 /**
- * Invitation bookkeeping for the identity's dispatch pass: records what was sent, performs due
- * withdrawals (manual ones first, then automatic ones), and sends invitations asked for through the
- * API. Every gateway call carries an idempotency key, so a retried pass never acts twice.
+ * Sends an invitation asked for through the API. Answers true when it was sent (it spends a
+ * connection-request unit). A block or a refusal found now ends it as failed, with why; a
+ * transient failure is thrown (the invitation stays queued).
  */
-export function createInvitationActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
-  /** Prisma operation that records a sent invitation; a repeat of the same key or gateway id is ignored. */
-  function recordSent(sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
-    return db.linkedinInvitation.createMany({
-      data: {
-        workspaceId: sent.workspaceId,
-        identityId: sent.identityId,
-        profileUrl: sent.profileUrl,
-        note: sent.note,
-        leadId: sent.leadId,
-        status: 'pending',
-        gatewayInvitationId: sent.gatewayInvitationId,
-        idempotencyKey: sent.idempotencyKey,
-        requestedAt: new Date(sent.at),
-        sentAt: new Date(sent.at),
-      },
-      skipDuplicates: true,
-    });
+export async function sendQueuedInvitation(db: Database, linkedin: LinkedinGateway, queued: LinkedinInvitation, clock: ActionClock): Promise<boolean> {
+  const at = clock.now();
+  const blockedUntil = await reinviteBlockLiftsAt(db, queued.identityId, queued.profileUrl, at);
+  if (blockedUntil !== null) {
+    await db.linkedinInvitation.update({ where: { id: queued.id }, data: { status: 'failed', error: `re-invite blocked until ${new Date(blockedUntil).toISOString()}` } });
+    return false;
   }
-
-  async function withdrawOne(invitation: LinkedinInvitation, reason: 'auto' | 'manual', at: number): Promise<void> {
-    const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '', at };
-    // Acceptance is observed first: an accepted invitation is recorded as such and never withdrawn.
-    const seen = await linkedin.getInvitation(ids);
-    if (seen.status === 'accepted') {
-      await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'accepted', acceptedAt: new Date(seen.acceptedAt ?? at), withdrawalRequestedAt: null } });
-      return;
-    }
-    if (seen.status === 'withdrawn') {
-      // Gone from LinkedIn without Pacer withdrawing it (expired, or withdrawn by hand on LinkedIn).
-      await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'expired', withdrawalRequestedAt: null } });
-      return;
-    }
-    const result = await linkedin.withdrawInvitation({ ...ids, idempotencyKey: `withdraw/${invitation.id}` });
+  try {
+    const sentAt = clock.now();
+    const sent = await linkedin.sendConnectionRequest({ identityId: queued.identityId, profileUrl: queued.profileUrl, note: queued.note ?? undefined, idempotencyKey: queued.idempotencyKey, at: sentAt });
+    const duplicate = await db.linkedinInvitation.findFirst({ where: { identityId: queued.identityId, gatewayInvitationId: sent.invitationId } });
+    // LinkedIn answers an invitation still pending to the same person with that one: no second record.
     await db.linkedinInvitation.update({
-      where: { id: invitation.id },
-      data:
-        result.status === 'accepted'
-          ? { status: 'accepted', acceptedAt: new Date(at), withdrawalRequestedAt: null }
-          : { status: 'withdrawn', withdrawnAt: new Date(at), withdrawalReason: reason },
+      where: { id: queued.id },
+      data: duplicate ? { status: 'failed', error: `an invitation to this person is already pending (${duplicate.id})` } : { status: 'pending', gatewayInvitationId: sent.invitationId, sentAt: new Date(sentAt) },
     });
+    return duplicate === null;
+  } catch (error) {
+    const refusal =
+      error instanceof ReinviteBlockedError
+        ? `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`
+        : error instanceof LinkedinAlreadyConnectedError || (error instanceof LinkedinGatewayError && !error.retryable && !(error instanceof LinkedinAuthError) && error.code !== 'gateway-unauthorized')
+          ? `${error.code}: ${error.message}`
+          : null;
+    if (refusal === null) throw error;
+    await db.linkedinInvitation.update({ where: { id: queued.id }, data: { status: 'failed', error: refusal.slice(0, 1000) } });
+    return false;
   }
+}
 
+export function createInvitationActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
   return {
-    recordSent,
-
-    /** Performs the withdrawals due at `at`: manual requests, then invitations pending longer than the current threshold. */
-    async performDueWithdrawals(identityId: string, at: number, settings: AutoWithdrawSettings): Promise<number> {
-      const manual = await db.linkedinInvitation.findMany({
-        where: { identityId, status: 'pending', withdrawalRequestedAt: { not: null } },
-        orderBy: [{ withdrawalRequestedAt: 'asc' }, { id: 'asc' }],
-        take: WITHDRAWALS_PER_PASS,
-      });
-      const cutoff = autoWithdrawalCutoff(at, settings);
-      const automatic =
-        cutoff === null || manual.length >= WITHDRAWALS_PER_PASS
-          ? []
-          : await db.linkedinInvitation.findMany({
-              where: { identityId, status: 'pending', withdrawalRequestedAt: null, sentAt: { lte: new Date(cutoff) } },
-              orderBy: [{ sentAt: 'asc' }, { id: 'asc' }],
-              take: WITHDRAWALS_PER_PASS - manual.length,
-            });
-      for (const invitation of manual) await withdrawOne(invitation, 'manual', at);
-      for (const invitation of automatic) await withdrawOne(invitation, 'auto', at);
-      return manual.length + automatic.length;
-    },
-
-    async withdrawalOutlook(identityId: string): Promise<WithdrawalOutlook> {
-      const [oldest, manual] = await Promise.all([
-        db.linkedinInvitation.findFirst({ where: { identityId, status: 'pending' }, orderBy: { sentAt: 'asc' }, select: { sentAt: true } }),
-        db.linkedinInvitation.count({ where: { identityId, status: 'pending', withdrawalRequestedAt: { not: null } } }),
-      ]);
-      return { oldestPendingSentAt: oldest?.sentAt?.getTime() ?? null, manualWithdrawalRequested: manual > 0 };
-    },
-
-    /** When the oldest invitation asked for through the API may be sent, or undefined when none waits. */
-    async queuedDueAt(identityId: string): Promise<number | undefined> {
-      const oldest = await db.linkedinInvitation.findFirst({ where: { identityId, status: 'queued' }, orderBy: { requestedAt: 'asc' }, select: { requestedAt: true } });
-      return oldest?.requestedAt.getTime();
-    },
-
     /**
-     * Sends the oldest invitation asked for through the API, if one waits, and answers its id when it
-     * was sent (it spends a connection-request unit). A block or refusal found now ends it as failed, with why.
+     * Withdraws one due invitation (SPEC §2). Acceptance is read first: an accepted invitation is
+     * recorded as such and never withdrawn; one LinkedIn no longer has (gone, or 404) is `expired`.
+     * A failure of the service (unavailable, our token refused) leaves it pending with the error
+     * shown and is thrown, so the workflow holds withdrawals back; the identity's other actions go on.
      */
-    async sendQueuedInvitation(identityId: string, at: number): Promise<string | null> {
-      const queued = await db.linkedinInvitation.findFirst({ where: { identityId, status: 'queued', requestedAt: { lte: new Date(at) } }, orderBy: [{ requestedAt: 'asc' }, { id: 'asc' }] });
-      if (!queued) return null;
-      const blockedUntil = await reinviteBlockLiftsAt(db, identityId, queued.profileUrl, at);
-      if (blockedUntil !== null) {
-        await db.linkedinInvitation.update({ where: { id: queued.id }, data: { status: 'failed', error: `re-invite blocked until ${new Date(blockedUntil).toISOString()}` } });
-        return null;
-      }
+    async withdrawInvitation(input: { identityId: string; invitationId: string; reason: WithdrawalReason; at: number; deadline: number }): Promise<WithdrawalOutcome> {
+      const clock = actionClock(input.at);
+      const invitation = await db.linkedinInvitation.findFirst({ where: { id: input.invitationId, identityId: input.identityId } });
+      if (!invitation || invitation.status !== 'pending') return 'not-pending';
+      assertBeforeDeadline(clock, input.deadline, 'withdrawal');
+      const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '' };
       try {
-        const sent = await linkedin.sendConnectionRequest({ identityId, profileUrl: queued.profileUrl, note: queued.note ?? undefined, idempotencyKey: queued.idempotencyKey, at });
-        const duplicate = await db.linkedinInvitation.findFirst({ where: { identityId, gatewayInvitationId: sent.invitationId } });
-        // LinkedIn answers an invitation still pending to the same person with that one: no second record.
+        const seen = await linkedin.getInvitation({ ...ids, at: clock.now() });
+        if (seen.status === 'accepted') {
+          await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'accepted', acceptedAt: new Date(seen.acceptedAt ?? clock.now()), withdrawalRequestedAt: null, error: null } });
+          return 'accepted';
+        }
+        if (seen.status === 'withdrawn') {
+          // Gone from LinkedIn without Pacer withdrawing it (expired, or withdrawn by hand on LinkedIn).
+          await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'expired', withdrawalRequestedAt: null, error: null } });
+          return 'gone';
+        }
+        assertBeforeDeadline(clock, input.deadline, 'withdrawal');
+        const at = clock.now();
+        const result = await linkedin.withdrawInvitation({ ...ids, idempotencyKey: `withdraw/${invitation.id}`, at });
         await db.linkedinInvitation.update({
-          where: { id: queued.id },
-          data: duplicate ? { status: 'failed', error: `an invitation to this person is already pending (${duplicate.id})` } : { status: 'pending', gatewayInvitationId: sent.invitationId, sentAt: new Date(at) },
+          where: { id: invitation.id },
+          data:
+            result.status === 'accepted'
+              ? { status: 'accepted', acceptedAt: new Date(at), withdrawalRequestedAt: null, error: null }
+              : { status: 'withdrawn', withdrawnAt: new Date(at), withdrawalReason: input.reason, error: null },
         });
-        return duplicate === null ? queued.id : null;
+        return result.status === 'accepted' ? 'accepted' : 'withdrawn';
       } catch (error) {
-        const refusal =
-          error instanceof ReinviteBlockedError
-            ? `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`
-            : error instanceof LinkedinAlreadyConnectedError || (error instanceof LinkedinGatewayError && !error.retryable)
-              ? `${error.code}: ${error.message}`
-              : null;
-        if (refusal === null) throw error;
-        await db.linkedinInvitation.update({ where: { id: queued.id }, data: { status: 'failed', error: refusal } });
-        return null;
+        if (error instanceof ApplicationFailure) throw error;
+        if (error instanceof LinkedinNotFoundError) {
+          await db.linkedinInvitation.update({
+            where: { id: invitation.id },
+            data: { status: 'expired', withdrawalRequestedAt: null, error: `LinkedIn no longer has this invitation (${error.status ?? 'not found'}): nothing to withdraw` },
+          });
+          return 'gone';
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { error: `withdrawal failed, will be tried again: ${message}`.slice(0, 1000) } }).catch(() => undefined);
+        if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+        if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(message);
+        throw unavailable(`withdrawal of invitation ${invitation.id} failed: ${message}`, error instanceof LinkedinGatewayError && 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
       }
     },
   };
 }
-
-export type InvitationActivities = ReturnType<typeof createInvitationActivities>;

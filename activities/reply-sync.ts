@@ -16,9 +16,9 @@ import { isBounce, referencedMessageIds, senderAddress } from '../domain/reply-m
 import { checkMailHost } from '../integrations/email/host-guard';
 import { imapClient } from '../integrations/email/inbox-probe';
 import { microsoftClient, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
-import { decryptSecret, type Keyring } from '../lib/secrets';
+import { decryptSecret, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, type Keyring } from '../lib/secrets';
 import { google } from 'googleapis';
-import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from './campaign-steps';
+
 
 /** At most this many messages per run; the next run continues from there. */
 const BATCH = 200;

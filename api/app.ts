@@ -62,8 +62,8 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  app.use(identityRoutes(deps.db, identities, deps.identityWorkflows, warmups));
-  app.use(identitySettingsRoutes(deps.db, identities, deps.identityWorkflows));
+  app.use(identityRoutes(deps.db, identities, warmups));
+  app.use(identitySettingsRoutes(deps.db, identities));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
   app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
   app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, connector));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CampaignStep } from '../domain/steps';
 
 const delayMinutes = z
   .number()
@@ -6,8 +7,8 @@ const delayMinutes = z
   .min(0)
   .max(365 * 24 * 60, 'must be at most a year');
 
-/** Step kinds as the API names them; `nextStepKind` on a lead uses the pacing names (domain/pacing). */
-export const campaignStepSchema = z.discriminatedUnion('kind', [
+/** Step kinds as the API names them (domain/steps: each spends one action kind's budget). */
+export const campaignStepSchema: z.ZodType<CampaignStep> = z.discriminatedUnion('kind', [
   // LinkedIn caps invitation notes at 300 characters.
   z.strictObject({ kind: z.literal('linkedin-connection-request'), delayMinutes, note: z.string().max(300).optional() }),
   z.strictObject({ kind: z.literal('linkedin-message'), delayMinutes, text: z.string().trim().min(1).max(8000) }),
@@ -15,13 +16,6 @@ export const campaignStepSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('linkedin-like'), delayMinutes }),
   z.strictObject({ kind: z.literal('email'), delayMinutes, subject: z.string().trim().min(1).max(998), body: z.string().min(1).max(100_000) }),
 ]);
-
-export type CampaignStep = z.infer<typeof campaignStepSchema>;
-
-/** A stored campaign's steps (a JSON column, validated by campaignStepSchema when written). */
-export function campaignSteps(campaign: { steps: unknown }): CampaignStep[] {
-  return campaign.steps as CampaignStep[];
-}
 
 export const createCampaignSchema = z.strictObject({
   identityId: z.uuid(),

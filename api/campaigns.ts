@@ -1,12 +1,13 @@
 import type { Campaign, Lead, Prisma } from '@prisma/client';
 import { Router } from 'express';
 import type { Database } from '../db/client';
-import { STEP_KIND } from '../activities/campaign-steps';
+import { actionKindOf, campaignSteps, type ActionKind, type CampaignStep } from '../domain/steps';
 import { normaliseProfileUrl } from '../integrations/linkedin/gateway';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../lib/errors';
-import type { IdentityStatus, PacedKind } from '../workflows/identity';
+import type { IdentityStatus } from '../workflows/identity-contract';
 import { callerOf, type Caller } from './auth';
-import { addLeadsSchema, campaignSteps, createCampaignSchema, leadRowSchema, type CampaignStep } from './campaign-schemas';
+import { addLeadsSchema, createCampaignSchema, leadRowSchema } from './campaign-schemas';
+import { workflowNotice } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
@@ -41,10 +42,13 @@ function leadProgress(lead: Lead, campaign: Campaign, status: IdentityStatus | n
   if (!status.inWindow) {
     return { nextActionAt: new Date(status.nextWindowStart).toISOString(), waitingReason: 'outside working hours' };
   }
-  const kind = lead.nextStepKind as PacedKind | null;
+  const kind = lead.nextActionKind as ActionKind | null;
   const pacing = kind ? status.pacing[kind] : undefined;
   if (pacing && pacing.left === 0) {
     return { nextActionAt: new Date(status.nextWindowStart).toISOString(), waitingReason: 'daily budget spent' };
+  }
+  if (pacing?.holdReason) {
+    return { nextActionAt: pacing.heldUntil === null ? null : new Date(pacing.heldUntil).toISOString(), waitingReason: `held back: ${pacing.holdReason}` };
   }
   const slot = pacing?.nextSlotAt ?? now;
   return { nextActionAt: new Date(Math.max(slot, dueAt)).toISOString(), waitingReason: 'queued: actions are spread across the working day' };
@@ -79,12 +83,12 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
   }
 
   async function transition(caller: Caller, campaign: Campaign, from: CampaignStatus[], to: CampaignStatus, action: string) {
-    if (campaign.status === to) return campaign;
+    if (campaign.status === to) return campaignView(campaign);
     if (!from.includes(campaign.status as CampaignStatus)) {
       throw new ConflictError(`A ${campaign.status} campaign cannot be ${action === 'start' ? 'started' : `${action}d`}`);
     }
-    return db.$transaction(async (tx) => {
-      const updated = await tx.campaign.update({ where: { id: campaign.id }, data: { status: to, version: { increment: 1 } } });
+    const updated = await db.$transaction(async (tx) => {
+      const changed = await tx.campaign.update({ where: { id: campaign.id }, data: { status: to, version: { increment: 1 } } });
       await tx.auditEntry.create({
         data: {
           workspaceId: caller.workspaceId,
@@ -96,9 +100,10 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
           after: { status: to },
         },
       });
-      await workflows.campaignsChanged(campaign.identityId);
-      return updated;
+      return changed;
     });
+    // Committed first; the workflow re-reads what is due (also at its next pass, if it cannot be told now).
+    return { ...campaignView(updated), ...workflowNotice(await workflows.campaignsChanged(campaign.identityId)) };
   }
 
   router.post('/campaigns', async (request, response) => {
@@ -158,19 +163,19 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
   router.post('/campaigns/:id/start', async (request, response) => {
     const caller = callerOf(request);
     const campaign = await findOwned(caller, request.params.id);
-    response.json(campaignView(await transition(caller, campaign, ['draft'], 'active', 'start')));
+    response.json(await transition(caller, campaign, ['draft'], 'active', 'start'));
   });
 
   router.post('/campaigns/:id/pause', async (request, response) => {
     const caller = callerOf(request);
     const campaign = await findOwned(caller, request.params.id);
-    response.json(campaignView(await transition(caller, campaign, ['active'], 'paused', 'pause')));
+    response.json(await transition(caller, campaign, ['active'], 'paused', 'pause'));
   });
 
   router.post('/campaigns/:id/resume', async (request, response) => {
     const caller = callerOf(request);
     const campaign = await findOwned(caller, request.params.id);
-    response.json(campaignView(await transition(caller, campaign, ['paused'], 'active', 'resume')));
+    response.json(await transition(caller, campaign, ['paused'], 'active', 'resume'));
   });
 
   router.post('/campaigns/:id/leads', async (request, response) => {
@@ -228,7 +233,7 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
           linkedinUrl,
           email,
           variables: parsed.data.variables ?? {},
-          nextStepKind: STEP_KIND[firstStep.kind],
+          nextActionKind: actionKindOf(firstStep),
           dueAt: new Date(now + firstStep.delayMinutes * 60_000),
         },
       });
@@ -252,11 +257,12 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
     });
 
     const { count } = await db.lead.createMany({ data: fresh.map(({ data }) => data), skipDuplicates: true });
-    if (count > 0 && campaign.status === 'active') await workflows.campaignsChanged(campaign.identityId).catch(() => undefined);
+    const notified = count > 0 && campaign.status === 'active' ? await workflows.campaignsChanged(campaign.identityId) : true;
     response.json({
       created: count,
       duplicates: duplicates.sort((a, b) => a.index - b.index),
       rejected,
+      ...workflowNotice(notified),
     });
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmailInbox } from '@prisma/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { inboxPasswordAssociatedData } from '../activities/campaign-steps';
+import { inboxPasswordAssociatedData } from '../lib/secrets';
 import type { Database } from '../db/client';
 import { customerRateProblems, effectiveInboxRate, rateOverrideOf, rateWarnings } from '../domain/inbox-rate';
 import type { Cidr } from '../domain/network-address';

@@ -16,7 +16,7 @@ import type { EmailInbox } from '@prisma/client';
 import { Router } from 'express';
 import { google } from 'googleapis';
 import { z } from 'zod';
-import { inboxRefreshTokenAssociatedData } from '../activities/campaign-steps';
+import { inboxRefreshTokenAssociatedData } from '../lib/secrets';
 import type { Database } from '../db/client';
 import { classifyOAuthError } from '../domain/oauth-errors';
 import { microsoftClient, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';

@@ -2,8 +2,7 @@ import { Router } from 'express';
 import { DEFAULT_LINKEDIN_LIMITS } from '../domain/linkedin-limits';
 import { ConflictError, ValidationError } from '../lib/errors';
 import { callerOf } from './auth';
-import { expectedVersion, identityEtag, workingHoursColumns, type IdentityService } from './identity-service';
-import type { IdentityWorkflows } from './identity-workflows';
+import { expectedVersion, identityEtag, workflowNotice, workingHoursColumns, type IdentityService } from './identity-service';
 import { identityView, statusView } from './identity-views';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
@@ -12,18 +11,18 @@ import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentityS
 import type { Database } from '../db/client';
 
 /** Identity records: create (by hand or from LinkedIn), list, read with live status, edit contact details, delete. */
-export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows, warmups: WarmupWorkflows): Router {
+export function identityRoutes(db: Database, identities: IdentityService, warmups: WarmupWorkflows): Router {
   const router = Router();
 
   router.post('/identities', async (request, response) => {
     const { workingHours, ...contact } = parseInput(createIdentitySchema, request.body);
-    const identity = await identities.create(callerOf(request), { ...contact, ...workingHoursColumns(workingHours) }, 'identity.created');
-    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json(identityView(identity));
+    const { identity, workflowNotified } = await identities.create(callerOf(request), { ...contact, ...workingHoursColumns(workingHours) }, 'identity.created');
+    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json({ ...identityView(identity), ...workflowNotice(workflowNotified) });
   });
 
   router.post('/identities/from-linkedin', async (request, response) => {
     const { profile, workingHours, email } = parseInput(createIdentityFromLinkedinSchema, request.body);
-    const identity = await identities.create(
+    const { identity, workflowNotified } = await identities.create(
       callerOf(request),
       {
         firstName: profile.firstName,
@@ -37,7 +36,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       },
       'identity.created-from-linkedin',
     );
-    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json(identityView(identity));
+    response.status(201).location(`/identities/${identity.id}`).set('ETag', identityEtag(identity)).json({ ...identityView(identity), ...workflowNotice(workflowNotified) });
   });
 
   router.get('/identities', async (request, response) => {
@@ -55,7 +54,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
   router.get('/identities/:id', async (request, response) => {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
-    const status = await workflows.status(identity.id).catch(() => undefined);
+    const status = await identities.liveStatus(identity).catch(() => undefined);
     response.set('ETag', identityEtag(identity)).json({
       ...identityView(identity),
       status: status ? statusView(status) : null,
@@ -73,7 +72,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       ]);
     }
     const before = Object.fromEntries(Object.keys(change).map((key) => [key, existing[key as keyof typeof change]]));
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.contact-details.updated',
@@ -83,7 +82,7 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
       tellsWorkflow: false,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', identityEtag(updated)).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json({ ...identityView(updated), ...workflowNotice(workflowNotified) });
   });
 
   router.delete('/identities/:id', async (request, response) => {

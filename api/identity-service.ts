@@ -1,22 +1,13 @@
 import type { Identity, Prisma } from '@prisma/client';
 import type { Request } from 'express';
 import type { Database } from '../db/client';
-import type { LinkedinLimitSettings } from '../domain/linkedin-limits';
-import type { Weekday, WorkingHours } from '../domain/working-hours';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
-import type { IdentityConfig } from '../workflows/identity';
+import { identityConfigOf } from '../domain/identity-config';
+import type { WorkingHours } from '../domain/working-hours';
+import { ConflictError, NotFoundError } from '../lib/errors';
 import type { Caller } from './auth';
 import type { IdentityRecordForWorkflow, IdentityWorkflows } from './identity-workflows';
 import { isUuid } from './ids';
-
-export function workingHoursOf(identity: Identity): WorkingHours {
-  return {
-    timeZone: identity.timeZone,
-    days: identity.workingDays as Weekday[],
-    start: identity.workingStart,
-    end: identity.workingEnd,
-  };
-}
+import type { IdentityStatus } from '../workflows/identity-contract';
 
 /** The inverse of workingHoursOf: the identity's columns for these hours. */
 export function workingHoursColumns(workingHours: WorkingHours) {
@@ -25,25 +16,6 @@ export function workingHoursColumns(workingHours: WorkingHours) {
     workingDays: workingHours.days,
     workingStart: workingHours.start,
     workingEnd: workingHours.end,
-  };
-}
-
-export function linkedinLimitsOf(identity: Identity): LinkedinLimitSettings {
-  return {
-    dailyConnectionRequests: identity.dailyConnectionRequests,
-    dailyMessages: identity.dailyMessages,
-    dailyScrapings: identity.dailyScrapings,
-    raisedUntil: identity.linkedinLimitsRaisedUntil?.toISOString() ?? null,
-  };
-}
-
-export function identityConfigOf(identity: Identity): IdentityConfig {
-  return {
-    version: identity.version,
-    workingHours: workingHoursOf(identity),
-    linkedinLimits: linkedinLimitsOf(identity),
-    likingsOptOut: identity.likingsOptOut,
-    autoWithdraw: { enabled: identity.autoWithdrawEnabled, afterDays: identity.autoWithdrawAfterDays },
   };
 }
 
@@ -70,6 +42,16 @@ export function expectedVersion(request: Request): number | undefined {
   return Number(version);
 }
 
+/**
+ * A committed change and whether the identity's workflow was told at once. When it was not (Temporal
+ * unreachable after a few quick retries), nothing is lost: the workflow reads the record again at its
+ * next pass, and the answer says so.
+ */
+export interface CommittedIdentity {
+  identity: Identity & { workspace: { linkedinScrapingPoolPerDay: number } };
+  workflowNotified: boolean;
+}
+
 export interface IdentityChange {
   caller: Caller;
   existing: Identity;
@@ -83,7 +65,10 @@ export interface IdentityChange {
   ifVersion?: number;
 }
 
-/** Identity records: always scoped to the caller's workspace; every change versioned, audited, and told to the workflow. */
+/**
+ * Identity records: always scoped to the caller's workspace; every change versioned and audited in
+ * one transaction, then (after the commit) told to the workflow.
+ */
 export class IdentityService {
   constructor(
     private readonly db: Database,
@@ -99,22 +84,19 @@ export class IdentityService {
     return identity;
   }
 
-  async create(caller: Caller, data: Omit<Prisma.IdentityUncheckedCreateInput, 'workspaceId'>, action: string): Promise<Identity> {
-    return this.db.$transaction(async (tx) => {
+  async create(caller: Caller, data: Omit<Prisma.IdentityUncheckedCreateInput, 'workspaceId'>, action: string): Promise<CommittedIdentity> {
+    const identity = await this.db.$transaction(async (tx) => {
       const created = await tx.identity.create({ data: { ...data, workspaceId: caller.workspaceId }, include: { workspace: true } });
       await tx.auditEntry.create({ data: auditEntry(caller, created.id, action, null, { id: created.id, ...data }) });
-      await tellingTemporal(() => this.workflows.start(workflowRecordOf(created)));
       return created;
     });
+    return { identity, workflowNotified: await this.workflows.start(workflowRecordOf(identity)) };
   }
 
-  /**
-   * Applies a change atomically: version + 1, audit entry, and (inside the transaction) the signal
-   * to the workflow, so a failed signal leaves the record as it was.
-   */
-  async change(change: IdentityChange): Promise<Identity> {
+  /** Applies a change atomically (version + 1, audit entry), then tells the workflow when it alters what the workflow does. */
+  async change(change: IdentityChange): Promise<CommittedIdentity> {
     const { caller, existing } = change;
-    return this.db.$transaction(async (tx) => {
+    const identity = await this.db.$transaction(async (tx) => {
       const { count } = await tx.identity.updateMany({
         where: { id: existing.id, deletedAt: null, ...(change.ifVersion === undefined ? {} : { version: change.ifVersion }) },
         data: { ...(change.data as Prisma.IdentityUpdateManyMutationInput), version: { increment: 1 } },
@@ -125,19 +107,35 @@ export class IdentityService {
       }
       const updated = await tx.identity.findUniqueOrThrow({ where: { id: existing.id }, include: { workspace: true } });
       await tx.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) });
-      if (change.tellsWorkflow) await tellingTemporal(() => this.workflows.configChanged(workflowRecordOf(updated)));
       return updated;
     });
+    return { identity, workflowNotified: change.tellsWorkflow ? await this.workflows.configChanged(workflowRecordOf(identity)) : true };
   }
 
-  /** Hides the identity from the API and ends its workflow; records and Temporal history stay. */
-  async delete(caller: Caller, existing: Identity): Promise<void> {
+  /** Hides the identity from the API, then ends its workflow (which also ends by itself when its next pass finds the identity deleted). */
+  async delete(caller: Caller, existing: Identity): Promise<boolean> {
     await this.db.$transaction(async (tx) => {
       await tx.identity.update({ where: { id: existing.id }, data: { deletedAt: new Date(), version: { increment: 1 } } });
       await tx.auditEntry.create({ data: auditEntry(caller, existing.id, 'identity.deleted', { id: existing.id }, null) });
-      await tellingTemporal(() => this.workflows.deleted(existing.id));
     });
+    return this.workflows.deleted(existing.id);
   }
+
+  /** The live status; a workflow found missing (never started, or terminated by an operator) is started again from the record. */
+  async liveStatus(identity: Identity): Promise<IdentityStatus | null> {
+    const status = await this.workflows.status(identity.id);
+    if (status !== null) return status;
+    const record = await this.db.identity.findUniqueOrThrow({ where: { id: identity.id }, include: { workspace: true } });
+    await this.workflows.configChanged(workflowRecordOf(record));
+    return null;
+  }
+}
+
+/** What a change answers about its workflow: `workflowNotified`, and when it is false, what that means. */
+export function workflowNotice(workflowNotified: boolean) {
+  return workflowNotified
+    ? { workflowNotified }
+    : { workflowNotified, workflowNotice: "Saved. The identity's workflow could not be told now; it reads the change at its next pass (its next action, or the next working-hours window at the latest)." };
 }
 
 function auditEntry(caller: Caller, identityId: string, action: string, before: unknown, after: unknown) {
@@ -150,14 +148,4 @@ function auditEntry(caller: Caller, identityId: string, action: string, before: 
     before: (before ?? undefined) as Prisma.InputJsonValue | undefined,
     after: (after ?? undefined) as Prisma.InputJsonValue | undefined,
   };
-}
-
-async function tellingTemporal<T>(tell: () => Promise<T>): Promise<T> {
-  try {
-    return await tell();
-  } catch (error) {
-    throw new ServiceUnavailableError(
-      `The identity workflow could not be reached; nothing was changed (${(error as Error).message})`,
-    );
-  }
 }

@@ -2,24 +2,24 @@ import { Router } from 'express';
 import type { Database } from '../db/client';
 import { evaluateLinkedinLimits } from '../domain/linkedin-limits';
 import { sanitizeSignature } from '../domain/signature';
+import { linkedinLimitsOf, workingHoursOf } from '../domain/identity-config';
 import { ServiceUnavailableError, ValidationError } from '../lib/errors';
 import { callerOf } from './auth';
-import { expectedVersion, identityEtag, linkedinLimitsOf, workingHoursColumns, workingHoursOf, type IdentityService } from './identity-service';
-import type { IdentityWorkflows } from './identity-workflows';
+import { expectedVersion, identityEtag, workflowNotice, workingHoursColumns, type IdentityService } from './identity-service';
 import { identityView, statusView } from './identity-views';
 import { parseInput } from './problem';
 import { warmupPauseReasons } from './warmup';
 import { likingsOptOutSchema, linkedinRateLimitsSchema, signatureSchema, withdrawalsSchema, workingHoursSchema } from './schemas';
 
 /** The identity's settings, one resource each (PUT replaces it whole), and its live status. */
-export function identitySettingsRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows): Router {
+export function identitySettingsRoutes(db: Database, identities: IdentityService): Router {
   const router = Router();
 
   router.put('/identities/:id/working-hours', async (request, response) => {
     const caller = callerOf(request);
     const existing = await identities.findOwned(caller, request.params.id);
     const workingHours = parseInput(workingHoursSchema, request.body);
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.working-hours.updated',
@@ -29,7 +29,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', identityEtag(updated)).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json({ ...identityView(updated), ...workflowNotice(workflowNotified) });
   });
 
   router.put('/identities/:id/linkedin/rate-limits', async (request, response) => {
@@ -43,7 +43,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       now: Date.now(),
     });
     if (evaluation.problems.length > 0) throw new ValidationError(evaluation.problems);
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.linkedin-limits.updated',
@@ -62,6 +62,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       ...identityView(updated),
       totalDailyScrapingCapacity: evaluation.totalDailyScrapingCapacity,
       warnings: evaluation.warnings,
+      ...workflowNotice(workflowNotified),
     });
   });
 
@@ -69,7 +70,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
     const caller = callerOf(request);
     const existing = await identities.findOwned(caller, request.params.id);
     const withdrawals = parseInput(withdrawalsSchema, request.body);
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.withdrawals.updated',
@@ -79,14 +80,14 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', identityEtag(updated)).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json({ ...identityView(updated), ...workflowNotice(workflowNotified) });
   });
 
   router.put('/identities/:id/likings-opt-out', async (request, response) => {
     const caller = callerOf(request);
     const existing = await identities.findOwned(caller, request.params.id);
     const { optOut } = parseInput(likingsOptOutSchema, request.body);
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.likings-opt-out.updated',
@@ -96,7 +97,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: true,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', identityEtag(updated)).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json({ ...identityView(updated), ...workflowNotice(workflowNotified) });
   });
 
   router.put('/identities/:id/signature', async (request, response) => {
@@ -104,7 +105,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
     const existing = await identities.findOwned(caller, request.params.id);
     const signature = parseInput(signatureSchema, request.body);
     const html = sanitizeSignature(signature.mode, signature.html);
-    const updated = await identities.change({
+    const { identity: updated, workflowNotified } = await identities.change({
       caller,
       existing,
       action: 'identity.signature.updated',
@@ -114,16 +115,16 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
       tellsWorkflow: false,
       ifVersion: expectedVersion(request),
     });
-    response.set('ETag', identityEtag(updated)).json(identityView(updated));
+    response.set('ETag', identityEtag(updated)).json({ ...identityView(updated), ...workflowNotice(workflowNotified) });
   });
 
   router.get('/identities/:id/status', async (request, response) => {
     const caller = callerOf(request);
     const identity = await identities.findOwned(caller, request.params.id);
-    const status = await workflows.status(identity.id).catch((error: unknown) => {
+    const status = await identities.liveStatus(identity).catch((error: unknown) => {
       throw new ServiceUnavailableError(`The identity workflow could not be queried (${(error as Error).message})`);
     });
-    if (!status) throw new ServiceUnavailableError('The identity has no running workflow; change any setting to restart it');
+    if (!status) throw new ServiceUnavailableError("The identity's workflow was not running and has been started again; ask again in a moment");
     const paused = await db.campaign.findMany({ where: { identityId: identity.id, status: 'paused' }, orderBy: { name: 'asc' } });
     const warmupReasons = await warmupPauseReasons(db, paused);
     response.json({

@@ -1,7 +1,7 @@
 import type { Identity } from '@prisma/client';
 import { DateTime } from 'luxon';
-import type { IdentityStatus, KindPacing } from '../workflows/identity';
-import { linkedinLimitsOf, workingHoursOf } from './identity-service';
+import { linkedinLimitsOf, workingHoursOf } from '../domain/identity-config';
+import type { IdentityStatus, KindPacing } from '../workflows/identity-contract';
 
 /** An instant shown both in UTC and in the identity's own zone. */
 export function instantView(epochMs: number, timeZone: string) {
@@ -42,6 +42,8 @@ function budgetView(pacing: KindPacing, zone: string) {
     used: pacing.used,
     left: pacing.left,
     nextSlotAt: pacing.left > 0 && pacing.nextSlotAt !== null ? instantView(pacing.nextSlotAt, zone) : null,
+    /** Set while the kind holds back after a failure (null until: until something changes, e.g. a reconnection). */
+    heldBack: pacing.holdReason === null ? null : { until: pacing.heldUntil === null ? null : instantView(pacing.heldUntil, zone), reason: pacing.holdReason },
   };
 }
 
@@ -59,10 +61,12 @@ export function statusView(status: IdentityStatus) {
       messages: budgetView(status.pacing.message, zone),
       scrapings: budgetView(status.pacing.scrape, zone),
       likes: { enabled: status.likesEnabled, ...budgetView(status.pacing.like, zone) },
+      emails: budgetView(status.pacing.email, zone),
     },
     raisedLimitsFallBackAt: status.raisedLimitsFallBackAt === null ? null : instantView(status.raisedLimitsFallBackAt, zone),
     autoWithdraw: status.autoWithdraw,
     nextWithdrawalDueAt: status.nextWithdrawalDueAt === null ? null : instantView(status.nextWithdrawalDueAt, zone),
+    withdrawalsHeldUntil: status.withdrawalsHeldUntil === null ? null : instantView(status.withdrawalsHeldUntil, zone),
     configVersion: status.configVersion,
   };
 }

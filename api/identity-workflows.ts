@@ -1,17 +1,19 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Logger } from '../lib/logger';
 import {
   IDENTITY_ID_SEARCH_ATTRIBUTE,
+  IDENTITY_WORKFLOW_TYPE,
   WORKSPACE_ID_SEARCH_ATTRIBUTE,
   campaignsChanged,
   identityConfigChanged,
   identityDeleted,
-  workspaceScrapingPoolChanged,
   identityStatus,
-  identityWorkflow,
   identityWorkflowId,
+  workspaceScrapingPoolChanged,
   type IdentityConfig,
   type IdentityStatus,
-} from '../workflows/identity';
+  type IdentityWorkflowInput,
+} from '../workflows/identity-contract';
 
 export interface IdentityRecordForWorkflow {
   id: string;
@@ -20,63 +22,79 @@ export interface IdentityRecordForWorkflow {
   workspaceScrapingPool: number;
 }
 
-/** How the API tells identity workflows what changed. It never waits for them to act. */
+/** Attempts (and the pause before each retry) to tell a workflow about a change that is already committed. */
+const NOTIFY_RETRY_DELAYS_MS = [0, 100, 400];
+
+/**
+ * How the API tells identity workflows what changed. It never waits for them to act.
+ *
+ * Commit, then signal: callers commit the change first and tell the workflow afterwards, with a few
+ * quick retries. A signal that still cannot be delivered is not an error — the change is saved and
+ * the workflow reads the record again at its next pass — so the `notify…` methods answer whether
+ * the workflow was told now, for the response to say so.
+ */
 export class IdentityWorkflows {
   constructor(
     /** Also used by the warm-up routes (api/warmup.ts) to reach their workflows. */
     readonly client: Client,
     readonly taskQueue: string,
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {}
 
-  async start(identity: IdentityRecordForWorkflow): Promise<void> {
-    await this.client.workflow.start(identityWorkflow, {
+  private startOptions(identity: IdentityRecordForWorkflow) {
+    const input: IdentityWorkflowInput = { identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config, workspaceScrapingPool: identity.workspaceScrapingPool };
+    return {
       workflowId: identityWorkflowId(identity.id),
       taskQueue: this.taskQueue,
-      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config, workspaceScrapingPool: identity.workspaceScrapingPool }],
+      args: [input] as [IdentityWorkflowInput],
       typedSearchAttributes: [
         { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
         { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
       ],
-    });
+    };
   }
 
-  /** Signal-with-start: a change reaches the workflow even if it had been terminated by an operator. */
-  async configChanged(identity: IdentityRecordForWorkflow): Promise<void> {
-    await this.client.workflow.signalWithStart(identityWorkflow, {
-      workflowId: identityWorkflowId(identity.id),
-      taskQueue: this.taskQueue,
-      args: [{ identityId: identity.id, workspaceId: identity.workspaceId, config: identity.config, workspaceScrapingPool: identity.workspaceScrapingPool }],
-      signal: identityConfigChanged,
-      signalArgs: [identity.config],
-      typedSearchAttributes: [
-        { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
-        { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },
-      ],
-    });
+  /** Tries `tell` a few times; answers whether it succeeded. A missing workflow counts as told when `missingIsFine`. */
+  private async notify(what: string, identityId: string, tell: () => Promise<unknown>, missingIsFine = false): Promise<boolean> {
+    let last: unknown;
+    for (const delay of NOTIFY_RETRY_DELAYS_MS) {
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      try {
+        await tell();
+        return true;
+      } catch (error) {
+        if (missingIsFine && error instanceof WorkflowNotFoundError) return true;
+        last = error;
+      }
+    }
+    this.logger?.warn({ identityId, what, err: last }, 'identity workflow not told about a committed change; it reads the record again at its next pass');
+    return false;
   }
 
-  /** Campaigns or leads changed: the workflow re-reads what is due. A missing workflow is fine (deleted identity). */
-  async campaignsChanged(identityId: string): Promise<void> {
-    await this.signalIfRunning(() => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(campaignsChanged));
+  /** Starts the workflow of a new identity (already committed). */
+  async start(identity: IdentityRecordForWorkflow): Promise<boolean> {
+    return this.notify('start', identity.id, () => this.client.workflow.start(IDENTITY_WORKFLOW_TYPE, this.startOptions(identity)));
   }
 
-  async workspaceScrapingPoolChanged(identityId: string, pool: number): Promise<void> {
-    await this.signalIfRunning(() =>
-      this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(workspaceScrapingPoolChanged, pool),
+  /** Signal-with-start: a change reaches the workflow even if it had been terminated by an operator (or never started). */
+  async configChanged(identity: IdentityRecordForWorkflow): Promise<boolean> {
+    return this.notify('configuration', identity.id, () =>
+      this.client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, { ...this.startOptions(identity), signal: identityConfigChanged, signalArgs: [identity.config] }),
     );
   }
 
-  private async signalIfRunning(signal: () => Promise<void>): Promise<void> {
-    try {
-      await signal();
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
+  /** Campaigns, leads, inboxes or invitations changed: the workflow re-reads what is due. A missing workflow is fine (deleted identity). */
+  async campaignsChanged(identityId: string): Promise<boolean> {
+    return this.notify('campaigns', identityId, () => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(campaignsChanged), true);
+  }
+
+  async workspaceScrapingPoolChanged(identityId: string, pool: number): Promise<boolean> {
+    return this.notify('scraping pool', identityId, () => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(workspaceScrapingPoolChanged, pool), true);
   }
 
   /** Ends the identity's workflow; its history stays in Temporal. An already-ended workflow is fine. */
-  async deleted(identityId: string): Promise<void> {
-    await this.signalIfRunning(() => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityDeleted));
+  async deleted(identityId: string): Promise<boolean> {
+    return this.notify('deletion', identityId, () => this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityDeleted), true);
   }
 
   /** The live status, or null when no workflow runs for this identity. */

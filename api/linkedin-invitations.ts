@@ -1,7 +1,7 @@
 import type { LinkedinInvitation } from '@prisma/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { reinviteBlockLiftsAt } from '../activities/linkedin-invitations';
+import { reinviteBlockLiftsAt } from '../db/invitations';
 import type { Database } from '../db/client';
 import { INVITATION_STATUSES, reinviteAllowedFrom } from '../domain/invitations';
 import { CONNECTION_NOTE_MAX_LENGTH, normaliseProfileUrl } from '../integrations/linkedin/gateway';

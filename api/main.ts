@@ -7,12 +7,12 @@ import { Client, Connection } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { selectLinkedinGateway } from '../integrations/linkedin';
 import { loadConfig, required, type Config } from '../lib/config';
+import { keyringFor } from '../lib/secrets';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { createApp } from './app';
 import { registerEnvironmentApiKeys } from './auth';
 import { IdentityWorkflows } from './identity-workflows';
-import { keyringFor } from '../worker';
 
 export interface RunningApi {
   url: string;
@@ -27,7 +27,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   await registerEnvironmentApiKeys(db, config.environmentApiKeys);
   const app = createApp({
     db,
-    identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue),
+    identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue, logger),
     logger,
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,

@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { warmupDaysLeft, type PausedCampaign, type WarmupState } from '../domain/warmup';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
-import { IDENTITY_ID_SEARCH_ATTRIBUTE, WORKSPACE_ID_SEARCH_ATTRIBUTE } from '../workflows/identity';
-import { stopWarmup, warmupStarted, warmupStatus, warmupWorkflow, warmupWorkflowId, type WarmupStatus, type WarmupWorkflowInput } from '../workflows/warmup';
+import { IDENTITY_ID_SEARCH_ATTRIBUTE, WORKSPACE_ID_SEARCH_ATTRIBUTE } from '../workflows/identity-contract';
+import { stopWarmup, WARMUP_WORKFLOW_TYPE, warmupStarted, warmupStatus, warmupWorkflowId, type WarmupStatus, type WarmupWorkflowInput } from '../workflows/warmup-contract';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
 import { isUuid } from './ids';
@@ -35,7 +35,7 @@ export class WarmupWorkflows {
   async start(input: WarmupWorkflowInput): Promise<{ status: WarmupStatus; created: boolean }> {
     let created = true;
     try {
-      await this.client.workflow.start(warmupWorkflow, {
+      await this.client.workflow.start(WARMUP_WORKFLOW_TYPE, {
         workflowId: warmupWorkflowId(input.inboxId),
         taskQueue: this.taskQueue,
         args: [input],

@@ -3,9 +3,9 @@
  * status through the API, and how much signal throughput the API keeps compared with signalling
  * the workflows straight from a Temporal client.
  */
-import { identityConfigOf } from '../api/identity-service';
+import { identityConfigOf } from '../domain/identity-config';
 import type { WorkingHours } from '../domain/working-hours';
-import { identityConfigChanged, identityWorkflowId, type IdentityConfig } from '../workflows/identity';
+import { identityConfigChanged, identityWorkflowId, type IdentityConfig } from '../workflows/identity-contract';
 import type { RealStack } from './services';
 import { forEachConcurrently, hostBusyPercent, hostCpuTicks, intFromEnv, note, percentile, printFigure, throughputPerSecond, variedWorkingHours } from './support';
 

@@ -65,6 +65,6 @@ export async function measureReinviteScenario(stoppers: Stoppers, { db }: BenchD
 /** An active campaign with one connection-request step, for the bench's one person. */
 async function campaignInviting(db: Database, workspaceId: string, identityId: string, name: string): Promise<string> {
   const campaign = await db.campaign.create({ data: { workspaceId, identityId, name, status: 'active', steps: [{ kind: 'linkedin-connection-request', delayMinutes: 0 }] } });
-  await db.lead.create({ data: { workspaceId, campaignId: campaign.id, identityId, linkedinUrl: PERSON, nextStepKind: 'connectionRequest', dueAt: new Date(0) } });
+  await db.lead.create({ data: { workspaceId, campaignId: campaign.id, identityId, linkedinUrl: PERSON, nextActionKind: 'connectionRequest', dueAt: new Date(0) } });
   return campaign.id;
 }

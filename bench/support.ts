@@ -7,7 +7,7 @@ import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULT_LINKEDIN_LIMITS } from '../domain/linkedin-limits';
 import type { WorkingHours } from '../domain/working-hours';
-import type { IdentityConfig } from '../workflows/identity';
+import type { IdentityConfig } from '../workflows/identity-contract';
 
 export { delay };
 

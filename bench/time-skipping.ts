@@ -16,7 +16,7 @@ import { ensureSearchAttributes } from '../lib/search-attributes';
 import { startTestServer } from '../scripts/temporal-binaries';
 import { connectTimeSkippingEnv, workflowBundle } from '../test/support/temporal';
 import { createPacerWorker } from '../worker';
-import { identityWorkflowId } from '../workflows/identity';
+import { identityWorkflowId } from '../workflows/identity-contract';
 import { benchActivities, type BenchDatabase } from './services';
 import {
   defaultIdentityConfig,
@@ -142,7 +142,7 @@ async function startCampaignIdentity(db: Database, identityWorkflows: IdentityWo
       campaignId: campaign.id,
       identityId: identity.id,
       linkedinUrl: `https://www.linkedin.com/in/bench-busy-${index}`,
-      nextStepKind: 'connectionRequest',
+      nextActionKind: 'connectionRequest',
       dueAt: new Date(0),
     })),
   });

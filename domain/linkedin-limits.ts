@@ -245,3 +245,20 @@ export function effectiveLinkedinLimits(settings: LinkedinLimitSettings, now: nu
  * LinkedIn watches bursts of them too, so we keep them near a person's pace.
  */
 export const DAILY_LIKES = 30;
+
+/**
+ * Settings brought within the rules whatever they are: each count a whole number between 0 and its
+ * hard ceiling, an unreadable raisedUntil dropped. The workflow applies it to every configuration
+ * it receives, so a signal carrying values the API would refuse (a forged one) cannot exceed the
+ * ceilings; the API refuses such values before they are saved.
+ */
+export function clampLinkedinLimits(settings: LinkedinLimitSettings): LinkedinLimitSettings {
+  const clamp = (rule: CountRule, value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? Math.min(rule.hardCeiling, Math.max(0, Math.floor(value))) : (rule.recommended ?? 0);
+  return {
+    dailyConnectionRequests: clamp(CONNECTION_REQUESTS, settings.dailyConnectionRequests),
+    dailyMessages: clamp(MESSAGES, settings.dailyMessages),
+    dailyScrapings: clamp(SCRAPINGS, settings.dailyScrapings),
+    raisedUntil: parseIsoInstant(settings.raisedUntil) === null ? null : settings.raisedUntil,
+  };
+}

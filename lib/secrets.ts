@@ -36,6 +36,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { ConfigError, type Config } from './config';
 
 /** Parsed from env PACER_ENCRYPTION_KEYS: comma-separated `<keyId>:<base64 32-byte key>`; the FIRST is the current key used to encrypt; all are accepted to decrypt (rotation: prepend a new key, re-encrypt, then drop the old one). */
 export interface Keyring {
@@ -235,4 +236,23 @@ export function developmentKeyring(file: string): Keyring {
   }
   // A broken file is reported, never regenerated: rows encrypted with the lost key could not be read.
   return parseKeyring(contents.trim(), file);
+}
+
+/** The associated data binding an inbox's password envelope to its row. */
+export function inboxPasswordAssociatedData(inboxId: string): string {
+  return `email-inbox:${inboxId}:password`;
+}
+
+/** The associated data binding an inbox's OAuth refresh-token envelope to its row. */
+export function inboxRefreshTokenAssociatedData(inboxId: string): string {
+  return `email-inbox:${inboxId}:refresh-token`;
+}
+
+/** PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
+export function keyringFor(config: Config): Keyring {
+  if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
+  if (config.environment === 'production') {
+    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see README, "Secrets")');
+  }
+  return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }

@@ -3,30 +3,33 @@
  * (`users.messages.send` with the raw RFC 822 message built by nodemailer's MailComposer) and
  * Microsoft Graph (`POST /me/sendMail` with an access token msal-node gets from the refresh token).
  *
- * Every implementation sends the message with the deterministic Message-ID it is given, so a retry
- * after a crash is detectable, and reports failures as an SmtpSendError (its `code`/`retryable`
- * contract is the same for every provider): auth-failed when the token or password no longer works
- * (the inbox must be reconnected), rejected for a refusal, connection-failed otherwise. A failure
- * carries `responseCode` only when the provider certainly did not accept the message (a 4xx).
+ * `open()` does everything that can fail before a message is handed over (connect and log in;
+ * refresh the access token), so the caller records its intent to send only once it holds a
+ * session. Failures are {@link EmailSendError}s with one contract for every provider: `code`
+ * (auth-failed when the password or token no longer works and the inbox must be reconnected),
+ * `retryable`, and `delivery`, decided by the stage: a request that failed before it could reach
+ * the provider (connection refused, name not found, TLS refused) or that the provider answered
+ * with a 4xx is `not-delivered`; a request that may have reached it (a reset or timeout after it
+ * was sent, a 5xx) is `unknown` and is never repeated.
+ *
+ * Documentation: Gmail `users.messages.send`
+ * (https://developers.google.com/gmail/api/reference/rest/v1/users.messages/send), Google's token
+ * endpoint (https://developers.google.com/identity/protocols/oauth2/web-server#offline), Graph
+ * `user: sendMail` with a MIME body (https://learn.microsoft.com/graph/api/user-sendmail), and its
+ * errors (https://learn.microsoft.com/graph/errors).
  *
  * Base URLs and token endpoints are configuration (lib/config) so tests point them at a local
  * server replaying the providers' documented exchanges.
  */
 import { ConfidentialClientApplication } from '@azure/msal-node';
-import { google } from 'googleapis';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { messageOptions, sendSmtpEmail, SmtpSendError, type OutgoingEmail, type SmtpConnection } from './smtp-sender';
+import { EmailSendError, openSmtpSession, rfc822, type EmailSession, type SmtpConnection } from './smtp-sender';
 
-export interface SentEmail {
-  /** The Message-ID header it was sent with. */
-  messageId: string;
-  /** The provider's own id (Gmail message id), when it gives one. */
-  providerMessageId?: string;
-}
+export type { EmailSession, SentEmail } from './smtp-sender';
 
 export interface EmailSender {
   readonly provider: 'imap-smtp' | 'google' | 'microsoft';
-  send(email: OutgoingEmail): Promise<SentEmail>;
+  /** Connects and authenticates; rejects with an EmailSendError whose delivery is `not-delivered`. */
+  open(): Promise<EmailSession>;
 }
 
 export interface GoogleClientConfig {
@@ -50,68 +53,136 @@ export interface MicrosoftClientConfig {
 /** Graph scopes for sending (the connect flow asks for the full set, SPEC §3). */
 export const GRAPH_SEND_SCOPES = ['https://graph.microsoft.com/Mail.Send'];
 
+/** HTTP requests to the providers give up after this long. */
+const HTTP_TIMEOUT_MS = 30_000;
+
 export function smtpSender(connection: SmtpConnection, options: { timeoutMs?: number } = {}): EmailSender {
-  return {
-    provider: 'imap-smtp',
-    async send(email) {
-      const sent = await sendSmtpEmail(connection, email, options);
-      return { messageId: sent.messageId };
-    },
-  };
+  return { provider: 'imap-smtp', open: () => openSmtpSession(connection, options) };
 }
 
-/** The message as RFC 822 text, with our Message-ID (never one the library makes up). */
-export async function rfc822(email: OutgoingEmail): Promise<Buffer> {
-  const composer = new MailComposer(messageOptions(email));
-  return composer.compile().build();
+/**
+ * Node (undici) error codes of a request that failed before any byte of it was sent: no
+ * connection, no address, or a TLS handshake the client refused.
+ */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function causeCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
-/** An HTTP failure as the common error: 400/401 invalid_grant and 401/403 → auth-failed (reconnect), other 4xx rejected, 5xx/network uncertain. */
-function httpFailure(provider: string, status: number | undefined, providerCode: string | undefined, detail: string): SmtpSendError {
-  const authFailed = providerCode === 'invalid_grant' || providerCode === 'interaction_required' || status === 401 || (status === 403 && providerCode !== 'rateLimitExceeded');
-  const throttled = status === 429;
-  const definite = status !== undefined && status >= 400 && status < 500;
-  const code = authFailed ? 'auth-failed' : throttled ? 'rejected' : definite ? 'rejected' : 'connection-failed';
-  const retryable = throttled || !definite;
-  return new SmtpSendError(`${provider} send failed (${code}${retryable ? ', retryable' : ''}): ${status ?? 'no answer'}${providerCode ? ` ${providerCode}` : ''}: ${detail}`, {
-    code,
-    retryable,
-    ...(definite ? { responseCode: status } : {}),
-    ...(providerCode ? { nodemailerCode: providerCode } : {}),
+/** A request that never got an answer: not delivered when it failed before it could be sent, else unknown. */
+function networkFailure(provider: string, error: unknown): EmailSendError {
+  const code = causeCode(error);
+  const sent = code === undefined || !NOT_SENT_CODES.has(code);
+  const detail = error instanceof Error ? error.message : String(error);
+  return new EmailSendError(`${provider} request failed (connection-failed, retryable${sent ? ', may have arrived' : ''}): ${code ?? detail}`, {
+    code: 'connection-failed',
+    retryable: true,
+    delivery: sent ? 'unknown' : 'not-delivered',
+    ...(code === undefined ? {} : { providerCode: code }),
   });
 }
 
-interface GaxiosLike {
-  status?: number;
-  response?: { status?: number; data?: { error?: string | { message?: string; status?: string; errors?: { reason?: string }[] }; error_description?: string } };
-  message?: string;
+/**
+ * An HTTP answer that is not a success. 4xx: the provider refused, nothing was delivered —
+ * 400/401 invalid_grant and 401/403 mean the token no longer works (reconnect), 429 and a 403 rate
+ * limit are retryable, the rest is a refusal. 5xx: the provider failed while handling the request,
+ * which may have been delivered.
+ */
+function answeredFailure(provider: string, status: number, providerCode: string | undefined, detail: string): EmailSendError {
+  const rateLimited = status === 429 || providerCode === 'rateLimitExceeded' || providerCode === 'userRateLimitExceeded';
+  // Pacer's own OAuth client is refused: a deployment problem, not the inbox's.
+  const misconfigured = providerCode === 'invalid_client' || providerCode === 'unauthorized_client';
+  const authFailed = !rateLimited && !misconfigured && (providerCode === 'invalid_grant' || providerCode === 'interaction_required' || status === 401 || status === 403);
+  const refused = status >= 400 && status < 500;
+  const code = misconfigured ? 'configuration' : authFailed ? 'auth-failed' : refused ? 'rejected' : 'connection-failed';
+  const retryable = rateLimited || !refused;
+  return new EmailSendError(`${provider} failed (${code}${retryable ? ', retryable' : ''}${refused ? '' : ', may have arrived'}): ${status}${providerCode ? ` ${providerCode}` : ''}: ${detail}`, {
+    code,
+    retryable,
+    delivery: refused ? 'not-delivered' : 'unknown',
+    responseCode: status,
+    ...(providerCode ? { providerCode } : {}),
+  });
+}
+
+async function post(provider: string, url: string, init: { headers: Record<string, string>; body: string }): Promise<Response> {
+  try {
+    return await fetch(url, { method: 'POST', ...init, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  } catch (error) {
+    throw networkFailure(provider, error);
+  }
+}
+
+interface GoogleError {
+  error?: string | { message?: string; status?: string; errors?: { reason?: string }[] };
+  error_description?: string;
+}
+
+async function googleFailure(provider: string, response: Response): Promise<EmailSendError> {
+  const data = (await response.json().catch(() => ({}))) as GoogleError;
+  const providerCode = typeof data.error === 'string' ? data.error : (data.error?.errors?.[0]?.reason ?? data.error?.status);
+  const detail = data.error_description ?? (typeof data.error === 'object' ? data.error.message : undefined) ?? response.statusText;
+  return answeredFailure(provider, response.status, providerCode, detail ?? 'no detail');
+}
+
+/** A Google access token from the refresh token (the token endpoint's refresh_token grant). */
+export async function googleAccessToken(config: GoogleClientConfig, refreshToken: string): Promise<string> {
+  const response = await post('Google token endpoint', config.tokenUrl, {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: config.clientId, client_secret: config.clientSecret }).toString(),
+  }).catch((error: unknown) => {
+    // No message has been handed over yet, whatever happened to this request.
+    if (error instanceof EmailSendError) throw new EmailSendError(error.message, { code: error.code, retryable: error.retryable, delivery: 'not-delivered', ...(error.providerCode ? { providerCode: error.providerCode } : {}) });
+    throw error;
+  });
+  if (!response.ok) {
+    // Nothing was sent yet, whatever the token endpoint did.
+    const failure = await googleFailure('Google token endpoint', response);
+    throw new EmailSendError(failure.message, { code: failure.code, retryable: failure.retryable, delivery: 'not-delivered', responseCode: response.status, ...(failure.providerCode ? { providerCode: failure.providerCode } : {}) });
+  }
+  const { access_token: accessToken } = (await response.json().catch(() => ({}))) as { access_token?: string };
+  if (!accessToken) throw new EmailSendError('Google token endpoint answered without an access token', { code: 'connection-failed', retryable: true, delivery: 'not-delivered' });
+  return accessToken;
 }
 
 export function gmailSender(config: GoogleClientConfig, refreshToken: string): EmailSender {
-  const auth = new google.auth.OAuth2({
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    endpoints: { oauth2TokenUrl: config.tokenUrl },
-    // Node's own fetch: gaxios otherwise imports node-fetch (an ES module) on first use.
-    transporterOptions: { fetchImplementation: fetch },
-  });
-  auth.setCredentials({ refresh_token: refreshToken });
-  const gmail = google.gmail({ version: 'v1', auth, rootUrl: config.gmailRootUrl });
+  const root = config.gmailRootUrl.replace(/\/?$/, '/');
   return {
     provider: 'google',
-    async send(email) {
-      const raw = (await rfc822(email)).toString('base64url');
-      try {
-        const response = await gmail.users.messages.send({ userId: 'me', requestBody: { raw } });
-        return { messageId: email.messageId, ...(response.data.id ? { providerMessageId: response.data.id } : {}) };
-      } catch (error) {
-        const { response, message } = error as GaxiosLike;
-        const data = response?.data;
-        const providerCode =
-          typeof data?.error === 'string' ? data.error : (data?.error?.errors?.[0]?.reason ?? data?.error?.status);
-        const detail = data?.error_description ?? (typeof data?.error === 'object' ? data.error.message : undefined) ?? message ?? 'unknown error';
-        throw httpFailure('Gmail API', response?.status, providerCode, detail);
-      }
+    async open() {
+      const accessToken = await googleAccessToken(config, refreshToken);
+      return {
+        async send(email) {
+          const raw = (await rfc822(email)).toString('base64url');
+          const response = await post('Gmail API', `${root}gmail/v1/users/me/messages/send`, {
+            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ raw }),
+          });
+          if (!response.ok) throw await googleFailure('Gmail API', response);
+          const data = (await response.json().catch(() => ({}))) as { id?: string };
+          return { messageId: email.messageId, ...(data.id ? { providerMessageId: data.id } : {}) };
+        },
+        close: () => undefined,
+      };
     },
   };
 }
@@ -151,39 +222,53 @@ export function entraErrorNumber(text: string): number | undefined {
 /** Refresh tokens that no longer work: expired (70008), revoked/invalid grant (700082, 50173), consent withdrawn (65001). */
 const ENTRA_RECONNECT = new Set([70008, 700082, 50173, 65001]);
 
+/** An access token for Graph from the refresh token (msal-node); failures are `not-delivered`, nothing was sent. */
+async function graphAccessToken(client: ConfidentialClientApplication, refreshToken: string): Promise<string> {
+  try {
+    const result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: GRAPH_SEND_SCOPES });
+    if (!result) throw new Error('no token');
+    return result.accessToken;
+  } catch (error) {
+    const { errorCode, errorMessage, message } = error as { errorCode?: string; errorMessage?: string; message?: string };
+    const text = errorMessage ?? message ?? '';
+    const number = entraErrorNumber(text);
+    const reconnect = errorCode === 'invalid_grant' || (number !== undefined && ENTRA_RECONNECT.has(number));
+    // AADSTS7000215 / 7000222: Pacer's client secret is wrong or expired (a deployment problem).
+    const misconfigured = number === 7000215 || number === 7000222 || errorCode === 'invalid_client';
+    const code = misconfigured ? 'configuration' : reconnect ? 'auth-failed' : 'connection-failed';
+    const detail = number ? `AADSTS${number}` : (text.split('\n')[0] ?? '');
+    return Promise.reject(
+      new EmailSendError(`Microsoft token failed (${code}${code === 'connection-failed' ? ', retryable' : ''}): ${detail}`, {
+        code,
+        retryable: code === 'connection-failed',
+        delivery: 'not-delivered',
+        ...(reconnect ? { providerCode: 'invalid_grant' } : errorCode ? { providerCode: errorCode } : {}),
+      }),
+    );
+  }
+}
+
 export function graphSender(config: MicrosoftClientConfig, refreshToken: string): EmailSender {
   const client = microsoftClient(config);
   const graph = config.graphBaseUrl.replace(/\/$/, '');
   return {
     provider: 'microsoft',
-    async send(email) {
-      let accessToken: string;
-      try {
-        const result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: GRAPH_SEND_SCOPES });
-        if (!result) throw new Error('no token');
-        accessToken = result.accessToken;
-      } catch (error) {
-        const { errorCode, errorMessage, message } = error as { errorCode?: string; errorMessage?: string; message?: string };
-        const text = errorMessage ?? message ?? '';
-        const number = entraErrorNumber(text);
-        const reconnect = errorCode === 'invalid_grant' || (number !== undefined && ENTRA_RECONNECT.has(number));
-        throw httpFailure('Microsoft token', reconnect ? 400 : undefined, reconnect ? 'invalid_grant' : errorCode, number ? `AADSTS${number}` : text.split('\n')[0] ?? '');
-      }
-      const raw = (await rfc822(email)).toString('base64');
-      // Graph accepts a MIME message as base64 text/plain; the Message-ID inside it is kept.
-      let response: Response;
-      try {
-        response = await fetch(`${graph}/v1.0/me/sendMail`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'text/plain' },
-          body: raw,
-        });
-      } catch (error) {
-        throw httpFailure('Microsoft Graph', undefined, undefined, error instanceof Error ? error.message : String(error));
-      }
-      if (response.status === 202) return { messageId: email.messageId };
-      const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-      throw httpFailure('Microsoft Graph', response.status, body.error?.code, body.error?.message ?? response.statusText);
+    async open() {
+      const accessToken = await graphAccessToken(client, refreshToken);
+      return {
+        async send(email) {
+          // Graph accepts a MIME message as base64 text/plain; the Message-ID inside it is kept.
+          const raw = (await rfc822(email)).toString('base64');
+          const response = await post('Microsoft Graph', `${graph}/v1.0/me/sendMail`, {
+            headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'text/plain' },
+            body: raw,
+          });
+          if (response.status === 202) return { messageId: email.messageId };
+          const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+          throw answeredFailure('Microsoft Graph', response.status, body.error?.code, body.error?.message ?? response.statusText);
+        },
+        close: () => undefined,
+      };
     },
   };
 }

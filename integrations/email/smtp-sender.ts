@@ -1,19 +1,23 @@
 /**
- * Sending one email over SMTP (SPEC §3, IMAP/SMTP inboxes), with nodemailer.
+ * Outgoing email (SPEC §3): the message every sender hands over, its deterministic Message-ID, the
+ * one failure type of all senders, and sending over SMTP with nodemailer.
  *
- * The Message-ID is deterministic per (campaign, lead, step) (see {@link deterministicMessageId}).
- * An activity that crashes after the server accepted the message, or loses the connection between
- * sending the final "." and reading the 250 reply, is retried by Temporal and sends the same email
- * again: with the same Message-ID, the recipient's server can drop the duplicate and Pacer can tell,
- * from the Sent folder or a reply's In-Reply-To, that the step was already sent.
+ * At most once: a sender first opens a session (connect, TLS, login: everything that can fail
+ * early), the caller records its intent, and only then is the message handed over. A failure says
+ * by its stage whether the message may have arrived ({@link Delivery}); one that may have arrived is
+ * never sent again. The Message-ID is deterministic per (campaign, lead, step), so replies and
+ * bounces find the step they answer.
  *
  * Credentials: callers decrypt the inbox password inside the activity and pass it straight here.
  * It never travels through Temporal (workflow inputs, activity inputs or results, which are stored
- * in the history), is never logged, and never appears in a {@link SmtpSendError}: every text quoted
+ * in the history), is never logged, and never appears in an {@link EmailSendError}: every text quoted
  * from nodemailer or the server is scrubbed of it first.
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { signatureAsText } from '../../domain/signature';
 
 export interface SmtpConnection {
@@ -64,14 +68,6 @@ export function messageOptions(email: OutgoingEmail) {
   };
 }
 
-export interface SmtpSendResult {
-  /** The Message-ID the message was sent with, angle brackets included. */
-  messageId: string;
-  accepted: string[];
-  /** The server's final reply, e.g. "250 OK: queued as …". */
-  response: string;
-}
-
 export const DEFAULT_SMTP_TIMEOUT_MS = 30_000;
 
 /**
@@ -114,38 +110,50 @@ export function composeEmail(input: { bodyHtml: string; signatureHtml: string })
   };
 }
 
-export type SmtpSendErrorCode = 'auth-failed' | 'connection-failed' | 'rejected' | 'timeout';
+export type EmailSendErrorCode = 'auth-failed' | 'connection-failed' | 'rejected' | 'timeout' | 'configuration';
 
 /**
- * Why a send failed, and whether retrying the same send can succeed. Decide on `retryable`, not on
- * `code` alone: an 'auth-failed' with a 4xx reply (454 "temporary authentication failure", a
- * provider's "too many login attempts") is retryable and does not mean the inbox must be
- * reconnected; an 'auth-failed' that is not retryable does.
+ * Whether the provider may hold the message. `not-delivered`: the failure happened before the
+ * message was handed over (connect, TLS, login, token refresh, the envelope), or the provider
+ * answered that it refused the message itself; sending it again cannot make a second copy.
+ * `unknown`: the message may have arrived (the connection was lost after the message data began
+ * to flow, or an HTTP request may have reached the provider); it must never be sent again.
+ */
+export type Delivery = 'not-delivered' | 'unknown';
+
+/**
+ * Why a send failed, whether retrying later can succeed, and whether the provider may hold the
+ * message. The one failure type of every sender (SMTP, Gmail API, Microsoft Graph). Decide on
+ * `retryable`, not on `code` alone: an 'auth-failed' with a 4xx reply (454 "temporary
+ * authentication failure", a provider's "too many login attempts") is retryable and does not mean
+ * the inbox must be reconnected; an 'auth-failed' that is not retryable does.
  *
  * Never contains the password: `message`, `stack` and `smtpResponse` are scrubbed of it (and of its
  * base64 forms, as sent by AUTH PLAIN and AUTH LOGIN). The nodemailer error is not kept as `cause`.
  */
-export class SmtpSendError extends Error {
-  override readonly name = 'SmtpSendError';
-  readonly code: SmtpSendErrorCode;
+export class EmailSendError extends Error {
+  override readonly name = 'EmailSendError';
+  readonly code: EmailSendErrorCode;
   readonly retryable: boolean;
+  readonly delivery: Delivery;
   /** The server's reply, when the failure was one (e.g. "550 5.1.1 No such user"). */
   readonly smtpResponse?: string;
-  /** The reply code, when the failure was a server reply. */
+  /** The reply code or HTTP status, when the failure was an answer. */
   readonly responseCode?: number;
-  /** nodemailer's error code (EAUTH, ECONNECTION, ESOCKET, ETIMEDOUT, EENVELOPE, …), or Node's. */
-  readonly nodemailerCode?: string;
+  /** nodemailer's error code (EAUTH, ECONNECTION, ESOCKET, …), Node's, or the provider's error code. */
+  readonly providerCode?: string;
 
   constructor(
     message: string,
-    details: { code: SmtpSendErrorCode; retryable: boolean; smtpResponse?: string; responseCode?: number; nodemailerCode?: string },
+    details: { code: EmailSendErrorCode; retryable: boolean; delivery: Delivery; smtpResponse?: string; responseCode?: number; providerCode?: string },
   ) {
     super(message);
     this.code = details.code;
     this.retryable = details.retryable;
+    this.delivery = details.delivery;
     if (details.smtpResponse !== undefined) this.smtpResponse = details.smtpResponse;
     if (details.responseCode !== undefined) this.responseCode = details.responseCode;
-    if (details.nodemailerCode !== undefined) this.nodemailerCode = details.nodemailerCode;
+    if (details.providerCode !== undefined) this.providerCode = details.providerCode;
   }
 }
 
@@ -162,6 +170,7 @@ interface NodemailerErrorLike {
   code?: unknown;
   responseCode?: unknown;
   response?: unknown;
+  command?: unknown;
 }
 
 /**
@@ -174,9 +183,10 @@ interface NodemailerErrorLike {
  * | any 5xx reply (EENVELOPE, EMESSAGE, …) | rejected | no |
  * | EENVELOPE, EMESSAGE, EMAXRECIPIENTS, ECONFIG, … without a reply | rejected | no |
  * | ECONNECTION, ESOCKET, EDNS, ETLS, EPROTOCOL, ECONNREFUSED, … | connection-failed | yes |
- * | anything else | connection-failed | yes (bounded by the activity's retry policy) |
+ * | anything else | connection-failed | yes |
+ * Whether the message may have arrived is not decided here but by the stage (see openSmtpSession).
  */
-function classify(error: unknown): { code: SmtpSendErrorCode; retryable: boolean } {
+function classify(error: unknown): { code: EmailSendErrorCode; retryable: boolean } {
   const { code, responseCode } = error as NodemailerErrorLike;
   const reply = typeof responseCode === 'number' ? responseCode : undefined;
   const transient = reply !== undefined && ((reply >= 400 && reply < 500) || reply === 503);
@@ -204,18 +214,19 @@ function scrub(text: string, secrets: readonly string[]): string {
   return secrets.reduce((scrubbed, secret) => scrubbed.split(secret).join('[redacted]'), text);
 }
 
-function toSmtpSendError(error: unknown, connection: SmtpConnection): SmtpSendError {
+function toEmailSendError(error: unknown, connection: SmtpConnection, delivery: Delivery): EmailSendError {
   const secrets = secretsOf(connection);
   const { message, code, responseCode, response } = (error ?? {}) as NodemailerErrorLike;
   const { code: kind, retryable } = classify(error);
   const reason = scrub(typeof message === 'string' ? message : String(error), secrets);
   const where = `${connection.host}:${connection.port}`;
-  return new SmtpSendError(`SMTP send via ${where} failed (${kind}${retryable ? ', retryable' : ''}): ${reason}`, {
+  return new EmailSendError(`SMTP send via ${where} failed (${kind}${retryable ? ', retryable' : ''}${delivery === 'unknown' ? ', may have arrived' : ''}): ${reason}`, {
     code: kind,
     retryable,
+    delivery,
     ...(typeof response === 'string' ? { smtpResponse: scrub(response, secrets) } : {}),
     ...(typeof responseCode === 'number' ? { responseCode } : {}),
-    ...(typeof code === 'string' ? { nodemailerCode: code } : {}),
+    ...(typeof code === 'string' ? { providerCode: code } : {}),
   });
 }
 
@@ -226,7 +237,8 @@ const RESERVED_HEADERS = new Set([
   ...['mime-version', 'content-type', 'content-transfer-encoding'],
 ]);
 
-function checkHeaders(headers: Record<string, string>): void {
+/** Throws a RangeError for a header an email must not carry (a programming error, never retried). */
+export function checkHeaders(headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[!-9;-~]+$/.test(name)) throw new RangeError(`invalid header name ${JSON.stringify(name)}`);
     if (RESERVED_HEADERS.has(name.toLowerCase())) throw new RangeError(`header ${name} is set by its own field, not through headers`);
@@ -234,24 +246,20 @@ function checkHeaders(headers: Record<string, string>): void {
   }
 }
 
+/** The message as RFC 822 text, with our Message-ID (never one the library makes up). */
+export async function rfc822(email: OutgoingEmail): Promise<Buffer> {
+  if (email.headers) checkHeaders(email.headers);
+  return new MailComposer(messageOptions(email)).compile().build();
+}
+
 /**
- * One SMTP connection's transport, for sending and for checking credentials alike. `timeoutMs` bounds
- * connecting, waiting for the greeting, and every silence on the socket.
+ * One SMTP connection's transport, for checking an inbox's credentials (nodemailer `verify`).
+ * `timeoutMs` bounds connecting, waiting for the greeting, and every silence on the socket.
  */
 export function smtpTransport(connection: SmtpConnection, timeoutMs: number) {
   return createTransport({
-    host: connection.host,
-    port: connection.port,
-    secure: connection.security === 'tls',
-    requireTLS: connection.security === 'starttls',
-    ignoreTLS: connection.security === 'none',
-    ...(connection.servername === undefined ? {} : { tls: { servername: connection.servername } }),
+    ...connectionOptions(connection, timeoutMs),
     auth: { user: connection.username, pass: connection.password },
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    logger: false,
-    debug: false,
     // The body comes from templates: it must never make nodemailer read a file or fetch a URL.
     disableFileAccess: true,
     disableUrlAccess: true,
@@ -259,39 +267,135 @@ export function smtpTransport(connection: SmtpConnection, timeoutMs: number) {
   });
 }
 
+function connectionOptions(connection: SmtpConnection, timeoutMs: number) {
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+  return {
+    host: connection.host,
+    port: connection.port,
+    secure: connection.security === 'tls',
+    requireTLS: connection.security === 'starttls',
+    ignoreTLS: connection.security === 'none',
+    ...(connection.servername === undefined ? {} : { tls: { servername: connection.servername } }),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    logger: false,
+    debug: false,
+  };
+}
+
+export interface SentEmail {
+  /** The Message-ID header it was sent with, angle brackets included. */
+  messageId: string;
+  /** The provider's own id (Gmail message id) or the SMTP server's final reply. */
+  providerMessageId?: string;
+}
+
 /**
- * Sends one email and resolves once the server accepted it. Opens one connection, authenticates,
- * sends, and always closes. `timeoutMs` (default 30 s) bounds connecting, waiting for the greeting,
- * and every silence on the socket; the activity's own timeout bounds the whole.
+ * An open, authenticated connection to a provider, ready to hand messages over. Everything that
+ * can fail before a message is handed over (connect, TLS, login, token refresh) has happened
+ * when it exists, so a caller records its intent to send only once it holds a session.
+ */
+export interface EmailSession {
+  /** Hands one message over. Rejects with an {@link EmailSendError} whose `delivery` says whether it may have arrived. */
+  send(email: OutgoingEmail): Promise<SentEmail>;
+  /** Ends the session (QUIT for SMTP); never throws. */
+  close(): void;
+}
+
+/**
+ * One SMTP exchange as a promise. nodemailer reports a failure of the connection itself (refused,
+ * reset, timed out) as an 'error' event rather than through the callback, so both settle it.
+ */
+function smtpCall<T>(client: SMTPConnection, run: (callback: (error: Error | null, result?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    client.once('error', onError);
+    run((error, result) => {
+      client.off('error', onError);
+      if (error) reject(error);
+      else resolve(result as T);
+    });
+  });
+}
+
+/**
+ * The message as a stream that remembers whether the server started reading it. nodemailer pipes
+ * it only once the server accepted the envelope and DATA (354): until the first read, the server
+ * has not received a byte of the message.
+ */
+class StagedMessage extends Readable {
+  dataStarted = false;
+  constructor(private readonly raw: Buffer) {
+    super();
+  }
+  override _read(): void {
+    if (this.dataStarted) return;
+    this.dataStarted = true;
+    this.push(this.raw);
+    this.push(null);
+  }
+}
+
+/**
+ * Opens an SMTP session: connects (TLS as configured), reads the greeting and authenticates,
+ * bounded by `timeoutMs` for connecting, the greeting and every silence on the socket. Rejects
+ * with an {@link EmailSendError} (delivery `not-delivered`).
  *
- * Rejects with a {@link SmtpSendError} for anything the server or the network did, and with a
+ * `send` knows the stage a failure happened in: before the message data began to flow (refused
+ * sender or recipient, DATA refused, a connection lost before), nothing can have arrived; after
+ * it began, only an explicit refusal of the message ("554 … rejected" in reply to the final ".")
+ * is certain, and anything else (a reset, a lost connection, a timeout, a 421) is `unknown`:
+ * the server may have stored the message. The error code (ESOCKET, ECONNECTION, …) never decides.
+ */
+export async function openSmtpSession(connection: SmtpConnection, options: { timeoutMs?: number } = {}): Promise<EmailSession> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
+  const client = new SMTPConnection(connectionOptions(connection, timeoutMs));
+  // Failures reach the callbacks below; the event would otherwise be an uncaught 'error'.
+  client.on('error', () => undefined);
+  try {
+    await smtpCall<void>(client, (callback) => client.connect((error) => callback(error ?? null)));
+    await smtpCall<boolean>(client, (callback) => client.login({ user: connection.username, pass: connection.password }, callback));
+  } catch (error) {
+    client.close();
+    throw toEmailSendError(error, connection, 'not-delivered');
+  }
+  return {
+    async send(email) {
+      if (email.headers) checkHeaders(email.headers);
+      const message = new StagedMessage(await rfc822(email));
+      try {
+        const info = await smtpCall<{ accepted: string[]; response?: string }>(client, (callback) =>
+          client.send({ from: email.from.address, to: [email.to] }, message, (error, result) => callback(error, result)),
+        );
+        if (info.accepted.length === 0) {
+          throw Object.assign(new Error('no recipient accepted'), { code: 'EENVELOPE' });
+        }
+        return { messageId: email.messageId, ...(info.response === undefined ? {} : { providerMessageId: info.response }) };
+      } catch (error) {
+        const { code, command, responseCode } = error as NodemailerErrorLike;
+        const refusedMessage = code === 'EMESSAGE' && command === 'DATA' && typeof responseCode === 'number';
+        throw toEmailSendError(error, connection, !message.dataStarted || refusedMessage ? 'not-delivered' : 'unknown');
+      }
+    },
+    close() {
+      client.quit();
+      client.close();
+    },
+  };
+}
+
+/**
+ * Sends one email over one SMTP session and closes it: {@link openSmtpSession}, then `send`.
+ * Rejects with an {@link EmailSendError} for anything the server or the network did, and with a
  * RangeError for an invalid `headers` entry or `timeoutMs` (programming errors, not retryable).
  */
-export async function sendSmtpEmail(
-  connection: SmtpConnection,
-  email: OutgoingEmail,
-  options: { timeoutMs?: number } = {},
-): Promise<SmtpSendResult> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+export async function sendSmtpEmail(connection: SmtpConnection, email: OutgoingEmail, options: { timeoutMs?: number } = {}): Promise<SentEmail> {
   if (email.headers) checkHeaders(email.headers);
-
-  const transport = smtpTransport(connection, timeoutMs);
+  const session = await openSmtpSession(connection, options);
   try {
-    const info = await transport.sendMail(messageOptions(email));
-    const accepted = [...info.accepted];
-    if (accepted.length === 0) {
-      throw new SmtpSendError(`SMTP send via ${connection.host}:${connection.port} failed (rejected): no recipient accepted`, {
-        code: 'rejected',
-        retryable: false,
-        smtpResponse: info.response,
-      });
-    }
-    return { messageId: info.messageId, accepted, response: info.response };
-  } catch (error) {
-    if (error instanceof SmtpSendError) throw error;
-    throw toSmtpSendError(error, connection);
+    return await session.send(email);
   } finally {
-    transport.close();
+    session.close();
   }
 }

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
-import { inboxPasswordAssociatedData } from '../../activities/campaign-steps';
+import { inboxPasswordAssociatedData } from '../../lib/secrets';
 import { sendSmtpEmail } from '../../integrations/email/smtp-sender';
 import { decryptSecret } from '../../lib/secrets';
 import { freePort } from '../../scripts/temporal-binaries';

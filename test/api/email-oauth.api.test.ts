@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { inboxRefreshTokenAssociatedData } from '../../activities/campaign-steps';
+import { inboxRefreshTokenAssociatedData } from '../../lib/secrets';
 import { encodeState } from '../../api/email-oauth';
 import { decryptSecret } from '../../lib/secrets';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';

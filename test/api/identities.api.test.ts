@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { identityWorkflowId } from '../../workflows/identity';
+import { identityWorkflowId } from '../../workflows/identity-contract';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
 
 const validIdentity = {
@@ -115,13 +115,26 @@ describe('POST /identities', () => {
     expect(await recordCounts()).toEqual(before);
   });
 
-  it('answers 503 and keeps no record when the workflow cannot be started', async () => {
-    const before = await recordCounts();
+  it('commits first: when the workflow cannot be started, the identity is kept, the answer says so, and the next read starts it', async () => {
     const response = await request(harness.appWithNamespace('no-such-namespace')).post('/identities').set(auth(workspaceA.apiKey)).send(validIdentity);
 
-    expect(response.status).toBe(503);
-    expect(response.body.detail).toContain('nothing was changed');
-    expect(await recordCounts()).toEqual(before);
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ workflowNotified: false, workflowNotice: expect.stringContaining('could not be told') });
+    const id = response.body.id as string;
+    expect(await harness.db.identity.count({ where: { id } })).toBe(1);
+    expect(await harness.identityWorkflows.status(id)).toBeNull();
+
+    // Temporal reachable again (the right namespace): reading the identity starts its workflow from the record.
+    const read = await request(harness.app).get(`/identities/${id}`).set(auth(workspaceA.apiKey));
+    expect(read.status).toBe(200);
+    expect(await harness.identityWorkflows.status(id)).toMatchObject({ identityId: id, configVersion: 1 });
+  });
+
+  it('a normal create says the workflow was told', async () => {
+    const response = await createIdentity();
+    expect(response.status).toBe(201);
+    expect(response.body.workflowNotified).toBe(true);
+    expect(response.body.workflowNotice).toBeUndefined();
   });
 });
 

@@ -25,6 +25,8 @@ export interface ApiHarness {
   logLines: string[];
   db: Database;
   client: Client;
+  /** The API's way to the workflows of this harness's task queue (status, signals). */
+  identityWorkflows: IdentityWorkflows;
   /** Builds another app on the same database whose Temporal calls go to `namespace`. */
   appWithNamespace(namespace: string): Express;
   /** Builds another app with some dependencies replaced (e.g. the share links' clock). */
@@ -83,6 +85,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
     logLines,
     db,
     client,
+    identityWorkflows: new IdentityWorkflows(client, taskQueue),
     appWithNamespace: (namespace) => appFor(new Client({ connection, namespace })),
     appWith: (overrides) => appFor(client, overrides),
     appWithEmail: (email) => appFor(client, {}, email),

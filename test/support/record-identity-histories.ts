@@ -33,7 +33,7 @@ import { applyMigrations } from '../../db/migrate';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { freePort, startTestServer } from '../../scripts/temporal-binaries';
-import { identityWorkflowId } from '../../workflows/identity';
+import { identityWorkflowId } from '../../workflows/identity-contract';
 import { connectTimeSkippingEnv, workflowBundle } from './temporal';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/histories');

@@ -6,7 +6,12 @@
  *   is optional and any credentials are accepted.
  * - `failAfterData: N`: for the first N messages, the server stores the message and then drops the
  *   connection instead of answering 250, as if it crashed right after delivering. The client sees
- *   a lost connection although the message arrived.
+ *   a lost connection although the message arrived. `faults.dropAfterData` changes it at run time,
+ *   and `faults.dropWith: 'reset'` resets the TCP connection (RST: the client sees ECONNRESET)
+ *   instead of closing it (FIN).
+ * - `faults.refuseConnections`: greet every new connection with this reply (e.g. 421) and close it.
+ * - `faults.replyToData`: answer the end of the message with this reply instead of 250, without
+ *   storing it (an explicit refusal of the message).
  * - `onRcptTo`: return a reply (e.g. `{ responseCode: 550, message: '5.1.1 No such user' }`) to
  *   refuse a recipient.
  *
@@ -54,9 +59,22 @@ export interface SmtpTestServerOptions {
   onRcptTo?: (address: string) => SmtpReply | undefined;
 }
 
+/** Faults the server injects, changeable while it runs. */
+export interface SmtpFaults {
+  /** How many of the next messages are stored and then answered by dropping the connection. */
+  dropAfterData: number;
+  /** 'close': FIN, as a clean shutdown; 'reset': RST, as a crash or a middlebox (the client sees ECONNRESET). */
+  dropWith: 'close' | 'reset';
+  /** When set, every new connection is greeted with this reply and closed. */
+  refuseConnections: SmtpReply | null;
+  /** When set, the end of every message is answered with this reply (the message is not stored). */
+  replyToData: SmtpReply | null;
+}
+
 export interface SmtpTestServer {
   host: string;
   port: number;
+  faults: SmtpFaults;
   /** Every message accepted (or stored before a simulated crash), in order. */
   messages: ReceivedMessage[];
   /** How many AUTH attempts the server answered (accepted or refused). */
@@ -84,7 +102,7 @@ async function readStream(stream: SMTPServerDataStream): Promise<Buffer> {
 
 export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): Promise<SmtpTestServer> {
   const { users, onRcptTo } = options;
-  let dropsLeft = options.failAfterData ?? 0;
+  const faults: SmtpFaults = { dropAfterData: options.failAfterData ?? 0, dropWith: 'close', refuseConnections: null, replyToData: null };
   const messages: ReceivedMessage[] = [];
   let authAttempts = 0;
   const waiters = new Set<{ count: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
@@ -113,6 +131,9 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     authOptional: users === undefined,
     logger: false,
     closeTimeout: 1_000,
+    onConnect(_session, callback) {
+      callback(faults.refuseConnections === null ? null : replyError(faults.refuseConnections));
+    },
     onAuth(auth, _session, callback) {
       authAttempts += 1;
       if (users === undefined) return callback(null, { user: auth.username || 'anonymous' });
@@ -129,6 +150,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     onData(stream, session, callback) {
       readStream(stream)
         .then(async (raw) => {
+          if (faults.replyToData !== null) return callback(replyError(faults.replyToData));
           const parsed = await simpleParser(raw);
           const from = parsed.from?.value[0];
           const references = parsed.references === undefined ? [] : ([] as string[]).concat(parsed.references);
@@ -150,10 +172,12 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
             authenticatedUser: typeof session.user === 'string' ? session.user : undefined,
           });
           notify();
-          if (dropsLeft > 0) {
-            dropsLeft -= 1;
+          if (faults.dropAfterData > 0) {
+            faults.dropAfterData -= 1;
             // Stored, but the 250 never comes: the callback is deliberately not called.
-            socketOf(session)?.destroy();
+            const socket = socketOf(session);
+            if (faults.dropWith === 'reset') socket?.resetAndDestroy();
+            else socket?.destroy();
             return;
           }
           callback(null, `OK: queued as ${messages.length}`);
@@ -176,6 +200,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
   return {
     host: '127.0.0.1',
     port,
+    faults,
     messages,
     get authAttempts() {
       return authAttempts;

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../../activities/campaign-steps';
+import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../../lib/secrets';
 import { deterministicMessageId } from '../../integrations/email/smtp-sender';
 import { InboxConnections } from '../../api/email-inboxes';
 import { type Database } from '../../db/client';

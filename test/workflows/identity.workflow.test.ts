@@ -6,7 +6,7 @@ import request from 'supertest';
 import { type Database } from '../../db/client';
 import { DEFAULT_LINKEDIN_LIMITS } from '../../domain/linkedin-limits';
 import type { WorkingHours } from '../../domain/working-hours';
-import { identityConfigChanged, identityStatus, identityWorkflowId, type IdentityConfig } from '../../workflows/identity';
+import { identityConfigChanged, identityStatus, identityWorkflowId, type IdentityConfig } from '../../workflows/identity-contract';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
 const PARIS = 'Europe/Paris';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { inboxPasswordAssociatedData } from '../../activities/campaign-steps';
+import { inboxPasswordAssociatedData } from '../../lib/secrets';
 import { type Database } from '../../db/client';
 import { WARMUP_DURATION_MS } from '../../domain/warmup';
 import { encryptSecret } from '../../lib/secrets';

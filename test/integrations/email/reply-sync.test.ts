@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inboxPasswordAssociatedData } from '../../../activities/campaign-steps';
+import { inboxPasswordAssociatedData } from '../../../lib/secrets';
 import { createReplySyncActivities } from '../../../activities/reply-sync';
 import { createDatabase, type Database } from '../../../db/client';
 import { parseAllowlist } from '../../../lib/config';
@@ -61,7 +61,7 @@ async function fixture() {
   });
   const lead = async (email: string) => {
     const created = await db.lead.create({
-      data: { workspaceId: workspace.id, campaignId: campaign.id, identityId: identity.id, email, inboxId, stepIndex: 1, nextStepKind: 'email', dueAt: new Date(Date.now() + 86_400_000) },
+      data: { workspaceId: workspace.id, campaignId: campaign.id, identityId: identity.id, email, inboxId, stepIndex: 1, nextActionKind: 'email', dueAt: new Date(Date.now() + 86_400_000) },
     });
     const messageId = deterministicMessageId({ campaignId: campaign.id, leadId: created.id, stepIndex: 0, domain: 'pacer-test.example' });
     await db.leadAction.create({

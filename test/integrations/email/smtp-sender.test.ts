@@ -2,9 +2,10 @@ import net from 'node:net';
 import {
   type OutgoingEmail,
   type SmtpConnection,
-  SmtpSendError,
+  EmailSendError,
   composeEmail,
   deterministicMessageId,
+  openSmtpSession,
   sendSmtpEmail,
 } from '../../../integrations/email/smtp-sender';
 import { type SmtpTestServer, startSmtpTestServer } from '../../support/smtp-test-server';
@@ -31,12 +32,12 @@ function email(overrides: Partial<OutgoingEmail> = {}): OutgoingEmail {
   };
 }
 
-async function sendError(promise: Promise<unknown>): Promise<SmtpSendError> {
+async function sendError(promise: Promise<unknown>): Promise<EmailSendError> {
   try {
     await promise;
   } catch (error) {
-    expect(error).toBeInstanceOf(SmtpSendError);
-    return error as SmtpSendError;
+    expect(error).toBeInstanceOf(EmailSendError);
+    return error as EmailSendError;
   }
   throw new Error('expected the send to fail');
 }
@@ -78,7 +79,7 @@ describe('sendSmtpEmail against a real SMTP server', () => {
 
     const result = await sendSmtpEmail(connectionTo(server), sent);
 
-    expect(result).toEqual({ messageId, accepted: ['grace@lead.example'], response: expect.stringMatching(/^250 /) });
+    expect(result).toEqual({ messageId, providerMessageId: expect.stringMatching(/^250 /) });
     const [received] = await server.waitForMessages(1);
     expect(server.messages).toHaveLength(1);
     expect(received).toMatchObject({
@@ -104,7 +105,7 @@ describe('sendSmtpEmail against a real SMTP server', () => {
     const wrong = `${PASSWORD}-but-wrong`;
     const error = await sendError(sendSmtpEmail(connectionTo(server, wrong), email()));
 
-    expect(error).toMatchObject({ name: 'SmtpSendError', code: 'auth-failed', retryable: false, responseCode: 535, nodemailerCode: 'EAUTH' });
+    expect(error).toMatchObject({ name: 'EmailSendError', code: 'auth-failed', retryable: false, delivery: 'not-delivered', responseCode: 535, providerCode: 'EAUTH' });
     expect(error.smtpResponse).toMatch(/^535 /);
     const base64 = (value: string) => Buffer.from(value).toString('base64');
     const everything = [error.message, error.stack, error.smtpResponse, String(error), JSON.stringify(error)].join('\n');
@@ -122,7 +123,7 @@ describe('sendSmtpEmail against a real SMTP server', () => {
 
     const error = await sendError(sendSmtpEmail(connectionTo(server), email({ to: 'gone@lead.example' })));
 
-    expect(error).toMatchObject({ code: 'rejected', retryable: false, responseCode: 550 });
+    expect(error).toMatchObject({ code: 'rejected', retryable: false, responseCode: 550, delivery: 'not-delivered' });
     expect(error.smtpResponse).toContain('No such user');
     expect(server.messages).toHaveLength(0);
   });
@@ -133,21 +134,45 @@ describe('sendSmtpEmail against a real SMTP server', () => {
 
     const error = await sendError(sendSmtpEmail(connectionTo(server), email()));
 
-    expect(error).toMatchObject({ code: 'rejected', retryable: true, responseCode: 450 });
+    expect(error).toMatchObject({ code: 'rejected', retryable: true, responseCode: 450, delivery: 'not-delivered' });
   });
 
-  it('a retry after the connection dropped post-DATA sends the same Message-ID, so the duplicate is detectable', async () => {
-    await server.stop();
-    server = await startSmtpTestServer({ users: { [USERNAME]: PASSWORD }, failAfterData: 1 });
-    const sent = email();
+  it.each(['close', 'reset'] as const)('a connection lost after the message data (%s) may have delivered it: delivery unknown, whatever the error code', async (dropWith) => {
+    server.faults.dropAfterData = 1;
+    server.faults.dropWith = dropWith;
 
-    const error = await sendError(sendSmtpEmail(connectionTo(server), sent));
-    expect(error).toMatchObject({ code: 'connection-failed', retryable: true });
+    const error = await sendError(sendSmtpEmail(connectionTo(server), email()));
+
+    // A reset surfaces as ESOCKET (read ECONNRESET), a close as ECONNECTION: the stage decides, not the code.
+    expect(error).toMatchObject({ code: 'connection-failed', retryable: true, delivery: 'unknown', providerCode: dropWith === 'reset' ? 'ESOCKET' : 'ECONNECTION' });
     expect(server.messages).toHaveLength(1); // it did arrive, although the sender could not know
+  });
 
-    await expect(sendSmtpEmail(connectionTo(server), sent)).resolves.toMatchObject({ messageId: sent.messageId });
-    const received = await server.waitForMessages(2);
-    expect(received.map((message) => message.messageId)).toEqual([sent.messageId, sent.messageId]);
+  it('an explicit refusal of the message after DATA delivered nothing', async () => {
+    server.faults.replyToData = { responseCode: 554, message: '5.7.1 Message rejected as spam' };
+
+    const error = await sendError(sendSmtpEmail(connectionTo(server), email()));
+
+    expect(error).toMatchObject({ code: 'rejected', retryable: false, responseCode: 554, delivery: 'not-delivered' });
+    expect(server.messages).toHaveLength(0);
+  });
+
+  it('a server that refuses connections (421 greeting) delivered nothing and can be retried', async () => {
+    server.faults.refuseConnections = { responseCode: 421, message: '4.3.2 Service not available, closing channel' };
+
+    const error = await sendError(sendSmtpEmail(connectionTo(server), email()));
+
+    expect(error).toMatchObject({ code: 'connection-failed', retryable: true, responseCode: 421, delivery: 'not-delivered' });
+  });
+
+  it('opening a session does everything that can fail before the message: a wrong password fails there, with nothing handed over', async () => {
+    await expect(openSmtpSession(connectionTo(server, 'wrong'))).rejects.toMatchObject({ code: 'auth-failed', delivery: 'not-delivered' });
+    const session = await openSmtpSession(connectionTo(server));
+    expect(server.authAttempts).toBe(2);
+    expect(server.messages).toHaveLength(0);
+    await session.send(email());
+    session.close();
+    expect(server.messages).toHaveLength(1);
   });
 
   it('refuses a header that one of its own fields sets', async () => {
@@ -161,7 +186,7 @@ describe('sendSmtpEmail when the server cannot be reached', () => {
     const port = await closedPort();
     const error = await sendError(sendSmtpEmail({ host: '127.0.0.1', port, security: 'none', username: USERNAME, password: PASSWORD }, email()));
 
-    expect(error).toMatchObject({ code: 'connection-failed', retryable: true });
+    expect(error).toMatchObject({ code: 'connection-failed', retryable: true, delivery: 'not-delivered' });
     expect(error.message).not.toContain(PASSWORD);
   });
 
@@ -178,7 +203,7 @@ describe('sendSmtpEmail when the server cannot be reached', () => {
         sendSmtpEmail({ host: '127.0.0.1', port, security: 'none', username: USERNAME, password: PASSWORD }, email(), { timeoutMs: 500 }),
       );
       // nodemailer reports the missing greeting as ETIMEDOUT (GREETING_TIMEOUT).
-      expect(error).toMatchObject({ code: 'timeout', retryable: true, nodemailerCode: 'ETIMEDOUT' });
+      expect(error).toMatchObject({ code: 'timeout', retryable: true, providerCode: 'ETIMEDOUT', delivery: 'not-delivered' });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));

@@ -1,0 +1,187 @@
+/**
+ * One LinkedIn step of a kind (connection request, message, scrape, like) for an identity: the
+ * oldest due one that can go now. Each gateway call carries the step's idempotency key, so a call
+ * whose outcome is unknown can be made again later without acting twice (the gateway's contract).
+ *
+ * Outcomes, classified once by the gateway's error types (integrations/linkedin):
+ * - performed: recorded with the real time and the lead moved on (an invitation is recorded too);
+ * - the lead's own problem (already connected, re-invite block, a refused request): the lead gets a
+ *   state and a reason, and the next due lead is tried;
+ * - the account's problem (disconnected, our token refused, the service unavailable or throttling):
+ *   a typed failure; the lead stays due and the workflow holds the kind back.
+ */
+import type { Prisma } from '@prisma/client';
+import type { Database } from '../db/client';
+import type { StepOutcome } from '../domain/dispatch';
+import { actionKindOf, campaignSteps, type CampaignStep, type LinkedinActionKind } from '../domain/steps';
+import { renderTemplate } from '../domain/templates';
+import {
+  LinkedinAlreadyConnectedError,
+  LinkedinAuthError,
+  LinkedinGatewayError,
+  LinkedinRateLimitedError,
+  LinkedinUnavailableError,
+  PendingInvitationCapError,
+  ReinviteBlockedError,
+  type LinkedinGateway,
+} from '../integrations/linkedin';
+import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
+import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
+import { reinviteBlockLiftsAt } from '../db/invitations';
+import { oldestQueuedInvitation, recordSentInvitation, sendQueuedInvitation } from './linkedin-invitations';
+
+/** Due leads one activity considers when the oldest ones resolve without an action. */
+const CANDIDATES = 10;
+/** When LinkedIn's pending-invitation cap is reached, a lead waits this long (withdrawals free room). */
+const PENDING_CAP_WAIT_MS = 24 * 3600 * 1000;
+/** …and the connection-request kind looks again after this long. */
+const PENDING_CAP_RETRY_MS = 6 * 3600 * 1000;
+
+export interface LinkedinStepInput {
+  identityId: string;
+  kind: LinkedinActionKind;
+  /** The workflow's instant when it scheduled the step. */
+  at: number;
+  /** Nothing is started after this instant (the window's end minus the slot margin). */
+  deadline: number;
+  likesOptedOut: boolean;
+}
+
+export function createLinkedinStepActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
+  function gatewayCall(lead: LeadWithCampaign, step: CampaignStep, at: number) {
+    const base = { identityId: lead.identityId, profileUrl: lead.linkedinUrl ?? '', idempotencyKey: idempotencyKeyOf(lead), at };
+    const variables = variablesOf(lead);
+    switch (step.kind) {
+      case 'linkedin-connection-request':
+        return linkedin.sendConnectionRequest({ ...base, note: step.note === undefined ? undefined : renderTemplate(step.note, variables, 'text') });
+      case 'linkedin-message':
+        return linkedin.sendMessage({ ...base, text: renderTemplate(step.text, variables, 'text') });
+      case 'linkedin-profile-scrape':
+        return linkedin.scrapeProfile(base);
+      case 'linkedin-like':
+        return linkedin.likeLatestPost(base);
+      case 'email':
+        throw new RangeError('email steps are not LinkedIn actions');
+    }
+  }
+
+  /** The invitation record a sent connection request leaves (history, withdrawals, re-invite block). */
+  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): Prisma.PrismaPromise<unknown>[] {
+    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return [];
+    return [
+      recordSentInvitation(db, {
+        workspaceId: lead.workspaceId,
+        identityId: lead.identityId,
+        profileUrl: lead.linkedinUrl ?? '',
+        note: step.note === undefined ? null : renderTemplate(step.note, variablesOf(lead), 'text'),
+        leadId: lead.id,
+        idempotencyKey: idempotencyKeyOf(lead),
+        gatewayInvitationId: String(result.invitationId),
+        at,
+      }),
+    ];
+  }
+
+  /** Completes a step that has nothing left to do (no budget spent). */
+  async function skipStep(lead: LeadWithCampaign, kind: LinkedinActionKind, at: number, why: string): Promise<void> {
+    await recordAndAdvance(db, lead, kind, at, { skipped: why });
+  }
+
+  /**
+   * Performs one lead's step, or resolves the lead otherwise. True when an action was performed.
+   * Throws the account-level failures (the workflow holds the kind back).
+   */
+  async function performLeadStep(lead: LeadWithCampaign, input: LinkedinStepInput, clock: ActionClock): Promise<boolean> {
+    const step = campaignSteps(lead.campaign)[lead.stepIndex];
+    if (!step) {
+      await failLead(db, lead, `step ${lead.stepIndex} does not exist in the campaign`);
+      return false;
+    }
+    if (actionKindOf(step) !== input.kind) {
+      // The campaign's steps no longer match the lead's next kind: file it under the right one.
+      await db.lead.update({ where: { id: lead.id }, data: { nextActionKind: actionKindOf(step) } });
+      return false;
+    }
+    if (step.kind === 'linkedin-like' && input.likesOptedOut) {
+      await skipStep(lead, input.kind, clock.now(), 'the identity opted out of likes');
+      return false;
+    }
+    if (step.kind === 'linkedin-connection-request') {
+      const blockedUntil = await reinviteBlockLiftsAt(db, lead.identityId, lead.linkedinUrl ?? '', clock.now());
+      if (blockedUntil !== null) {
+        await waitLead(db, lead, blockedUntil, `re-invite blocked until ${new Date(blockedUntil).toISOString()}`);
+        return false;
+      }
+    }
+    assertBeforeDeadline(clock, input.deadline, `${input.kind} for lead ${lead.id}`);
+    try {
+      // The action happens when the gateway is called: that instant is recorded.
+      const performedAt = clock.now();
+      const result = await gatewayCall(lead, step, performedAt);
+      await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt));
+      return true;
+    } catch (error) {
+      if (error instanceof LinkedinAlreadyConnectedError) {
+        // Inviting an existing connection has nothing left to do: the step is complete, no budget spent.
+        await skipStep(lead, input.kind, clock.now(), 'already connected');
+        return false;
+      }
+      if (error instanceof ReinviteBlockedError) {
+        await waitLead(db, lead, error.blockedUntil, `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`);
+        return false;
+      }
+      if (error instanceof PendingInvitationCapError) {
+        await waitLead(db, lead, clock.now() + PENDING_CAP_WAIT_MS, `LinkedIn's pending-invitation cap (${error.cap}) is reached: waiting for withdrawals`);
+        throw unavailable(error.message, PENDING_CAP_RETRY_MS);
+      }
+      if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+      if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
+      if (error instanceof LinkedinRateLimitedError || error instanceof LinkedinUnavailableError) throw unavailable(error.message, error.retryAfterMs);
+      if (error instanceof LinkedinGatewayError && error.retryable) throw unavailable(error.message);
+      if (error instanceof LinkedinGatewayError) {
+        await failLead(db, lead, `${error.code}: ${error.message}`);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  return {
+    /**
+     * Performs the oldest due step of `kind` that can go now (an invitation asked for through the
+     * API goes before campaign leads: someone is waiting for it). Never retried by Temporal: a
+     * transient failure is thrown as a typed failure and the workflow plans again later.
+     */
+    async performLinkedinStep(input: LinkedinStepInput): Promise<StepOutcome> {
+      const clock = actionClock(input.at);
+      if (input.kind === 'connectionRequest') {
+        const queued = await oldestQueuedInvitation(db, input.identityId, clock.now());
+        if (queued) {
+          assertBeforeDeadline(clock, input.deadline, 'invitation');
+          try {
+            if (await sendQueuedInvitation(db, linkedin, queued, clock)) {
+              return { performed: true, kind: input.kind, invitationId: queued.id, performedAt: clock.now() };
+            }
+          } catch (error) {
+            if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+            if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
+            if (error instanceof LinkedinGatewayError) throw unavailable(error.message, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
+            throw error;
+          }
+        }
+      }
+      const leads = await db.lead.findMany({
+        where: { ...activeWaiting(input.identityId), nextActionKind: input.kind, dueAt: { lte: new Date(input.at) } },
+        orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
+        take: CANDIDATES,
+        include: { campaign: true },
+      });
+      for (const lead of leads) {
+        if (await performLeadStep(lead, input, clock)) {
+          return { performed: true, kind: input.kind, leadId: lead.id, performedAt: clock.now() };
+        }
+      }
+      return { performed: false, kind: input.kind, retryAt: null, reason: leads.length === 0 ? 'no step of this kind is due' : 'the due steps were resolved without an action' };
+    },
+  };
+}
