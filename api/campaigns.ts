@@ -2,6 +2,7 @@ import type { Campaign, Lead, Prisma } from '@prisma/client';
 import { Router } from 'express';
 import type { Database } from '../db/client';
 import { actionKindOf, campaignSteps, type ActionKind, type CampaignStep } from '../domain/steps';
+import { unstorableTextProblems } from '../domain/text';
 import { normaliseProfileUrl } from '../integrations/linkedin/gateway';
 import { ConflictError, NotFoundError, ValidationError, type FieldProblem } from '../lib/errors';
 import type { IdentityStatus } from '../workflows/identity-contract';
@@ -181,7 +182,8 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
   router.post('/campaigns/:id/leads', async (request, response) => {
     const caller = callerOf(request);
     const campaign = await findOwned(caller, request.params.id);
-    const { leads: rows } = parseInput(addLeadsSchema, request.body);
+    // Rows are checked one by one below (text included): a bad row is reported, the good ones kept.
+    const { leads: rows } = parseInput(addLeadsSchema, request.body, { textChecked: false });
     const steps = campaignSteps(campaign);
     const needsLinkedin = steps.some((step) => step.kind !== 'email');
     const needsEmail = steps.some((step) => step.kind === 'email');
@@ -192,6 +194,11 @@ export function campaignRoutes(db: Database, workflows: IdentityWorkflows): Rout
     const now = Date.now();
 
     rows.forEach((row, index) => {
+      const unstorable = unstorableTextProblems(row);
+      if (unstorable.length > 0) {
+        rejected.push({ index, errors: unstorable });
+        return;
+      }
       const parsed = leadRowSchema.safeParse(row);
       if (!parsed.success) {
         rejected.push({ index, errors: parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(row)', message: issue.message })) });

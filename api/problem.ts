@@ -11,11 +11,20 @@ import {
   type FieldProblem,
 } from '../lib/errors';
 import type { Logger } from '../lib/logger';
+import { unstorableTextProblems } from '../domain/text';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Validates `input` with `schema`; every failure names its field (unknown keys included). */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+/**
+ * Validates `input` with `schema`; every failure names its field (unknown keys included). Strings
+ * that cannot be stored (NUL, lone surrogates) are refused first, wherever they are. `textChecked:
+ * false` leaves that to the caller (the lead import checks its rows one by one, to keep the good ones).
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, options: { textChecked?: boolean } = {}): z.infer<S> {
+  if (options.textChecked !== false) {
+    const unstorable = unstorableTextProblems(input);
+    if (unstorable.length > 0) throw new ValidationError(unstorable);
+  }
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems: FieldProblem[] = parsed.error.issues.flatMap((issue) => {
