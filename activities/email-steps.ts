@@ -182,9 +182,10 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
    */
   async function handOver(lead: LeadWithCampaign, inbox: EmailInbox, session: EmailSession, email: OutgoingEmail, clock: ActionClock): Promise<{ performed: boolean; inboxAtFault: boolean }> {
     const key = idempotencyKeyOf(lead);
+    const handedOverAt = clock.now();
     await db.$transaction([
       db.leadAction.create({
-        data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(clock.now()), result: { state: 'sending', inboxId: inbox.id } },
+        data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(handedOverAt), result: { state: 'sending', inboxId: inbox.id } },
       }),
       db.lead.update({ where: { id: lead.id }, data: { inboxId: inbox.id } }),
     ]);
@@ -200,7 +201,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       if (error instanceof EmailSendError && error.delivery === 'unknown') {
         // The server may hold the message: never send it again.
         const result = { state: 'sent-unconfirmed', inboxId: inbox.id, messageId: email.messageId, error: error.message.slice(0, 500) } satisfies Prisma.InputJsonValue;
-        await db.$transaction([db.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), db.lead.update({ where: { id: lead.id }, data: advance(lead, clock.now()) })]);
+        await db.$transaction([db.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), db.lead.update({ where: { id: lead.id }, data: advance(lead, handedOverAt) })]);
         return { performed: true, inboxAtFault: false };
       }
       await db.leadAction.delete({ where: { idempotencyKey: key } });

@@ -6,7 +6,7 @@ import { createActivities, type ActivityDependencies } from '../../activities';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
-import { createLinkedinSimulator, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
+import { createLinkedinSimulator, type LinkedinGateway, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
 import { createWarmupSimulator, type WarmupSimulator } from '../../integrations/warmup';
 import { parseAllowlist } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
@@ -45,7 +45,12 @@ export interface TimeSkippingHarness {
 export async function startTimeSkippingHarness(
   taskQueue: string,
   workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
-  options: { linkedin?: LinkedinSimulatorOptions; activities?: Pick<ActivityDependencies, 'emailProviders'> } = {},
+  options: {
+    linkedin?: LinkedinSimulatorOptions;
+    /** Another gateway for the worker (e.g. the HTTP adapter against a failing server); the simulator otherwise. */
+    linkedinGateway?: LinkedinGateway;
+    activities?: Pick<ActivityDependencies, 'emailProviders'> & { mailHostTimeoutMs?: number };
+  } = {},
 ): Promise<TimeSkippingHarness> {
   const server: RunningServer = await startTestServer();
   const env = await connectTimeSkippingEnv(server.address);
@@ -54,8 +59,8 @@ export async function startTimeSkippingHarness(
   const linkedin = createLinkedinSimulator(options.linkedin);
   const warmup = createWarmupSimulator();
   // Mail servers in tests run on loopback, which only the allowlist lets through.
-  const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 };
-  const activities = createActivities({ db, linkedin, keyring: testKeyring, warmup, mailHosts, ...options.activities });
+  const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: options.activities?.mailHostTimeoutMs ?? 10_000 };
+  const activities = createActivities({ db, linkedin: options.linkedinGateway ?? linkedin, keyring: testKeyring, warmup, mailHosts, emailProviders: options.activities?.emailProviders });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
