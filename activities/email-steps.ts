@@ -6,12 +6,14 @@
  * 2. render the message, decrypt the secret, check the host again (DNS rebinding), and open the
  *    session (connect + log in, or refresh the access token) — anything failing here sent nothing:
  *    the lead waits with the reason (its own back-off) and the identity's other inboxes go on;
- * 3. record the intent (`sending`) immediately before handing the message over;
- * 4. hand it over. A failure is "certainly not delivered" only by its stage (before the message
- *    data began to flow, or an explicit refusal): then the intent is removed. Otherwise the message
- *    may have arrived: the step is `sent-unconfirmed` and is never sent again.
- * An intent found on the next attempt (a worker that died between 3 and the record of 4) means the
- * same: `sent-unconfirmed`.
+ * 3. send: the intent (`sending`) is recorded at the last moment nothing has reached the provider
+ *    (after SMTP accepted the envelope and DATA, before the first byte of the message; right
+ *    before an HTTP request), then the message is handed over. A failure is "certainly not
+ *    delivered" only by its stage (before the hand-over, or an explicit refusal of the message):
+ *    then the intent is removed. Otherwise the message may have arrived: the step is
+ *    `sent-unconfirmed` and is never sent again.
+ * An intent found by the next attempt (a worker that died after recording it) means the same:
+ * `sent-unconfirmed`. A worker that died before it left nothing: the next attempt sends.
  */
 import type { EmailInbox, Lead, Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
@@ -177,20 +179,25 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
   }
 
   /**
-   * Sends one lead's email through an opened session, recording the intent right before the hand-over.
-   * Answers whether the step now counts as performed (sent, or sent-unconfirmed), else whether the inbox is at fault.
+   * Sends one lead's email through an opened session. The intent is recorded at the last moment
+   * nothing has reached the provider (after SMTP accepted the envelope and DATA, right before an
+   * HTTP request): a crash before it leaves nothing to undo; one after it is found by the next
+   * attempt as `sent-unconfirmed`. Answers whether the step now counts as performed (sent, or
+   * sent-unconfirmed), else whether the inbox is at fault.
    */
   async function handOver(lead: LeadWithCampaign, inbox: EmailInbox, session: EmailSession, email: OutgoingEmail, clock: ActionClock): Promise<{ performed: boolean; inboxAtFault: boolean }> {
     const key = idempotencyKeyOf(lead);
-    const handedOverAt = clock.now();
-    await db.$transaction([
-      db.leadAction.create({
-        data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(handedOverAt), result: { state: 'sending', inboxId: inbox.id } },
-      }),
-      db.lead.update({ where: { id: lead.id }, data: { inboxId: inbox.id } }),
-    ]);
+    let handedOverAt: number | null = null;
+    const recordIntent = async () => {
+      const at = clock.now();
+      await db.$transaction([
+        db.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind: 'email', idempotencyKey: key, performedAt: new Date(at), result: { state: 'sending', inboxId: inbox.id } } }),
+        db.lead.update({ where: { id: lead.id }, data: { inboxId: inbox.id } }),
+      ]);
+      handedOverAt = at;
+    };
     try {
-      const sent = await session.send(email);
+      const sent = await session.send(email, { beforeHandOver: recordIntent });
       const performedAt = clock.now();
       await db.$transaction([
         db.leadAction.update({ where: { idempotencyKey: key }, data: { performedAt: new Date(performedAt), result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
@@ -198,17 +205,25 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       ]);
       return { performed: true, inboxAtFault: false };
     } catch (error) {
-      if (error instanceof EmailSendError && error.delivery === 'unknown') {
+      if (handedOverAt !== null && !(error instanceof EmailSendError)) {
+        // Handed over, then something else failed (e.g. PostgreSQL): the intent stays, and the next attempt finds it.
+        throw error;
+      }
+      if (handedOverAt !== null && error instanceof EmailSendError && error.delivery === 'unknown') {
         // The server may hold the message: never send it again.
         const result = { state: 'sent-unconfirmed', inboxId: inbox.id, messageId: email.messageId, error: error.message.slice(0, 500) } satisfies Prisma.InputJsonValue;
         await db.$transaction([db.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), db.lead.update({ where: { id: lead.id }, data: advance(lead, handedOverAt) })]);
         return { performed: true, inboxAtFault: false };
       }
-      await db.leadAction.delete({ where: { idempotencyKey: key } });
+      // Certainly not delivered (refused before or by an explicit answer to the message): nothing to keep.
+      if (handedOverAt !== null) await db.leadAction.delete({ where: { idempotencyKey: key } });
       if (error instanceof EmailSendError) return { performed: false, inboxAtFault: await notDelivered(lead, inbox, error, clock) };
-      // A message that cannot be built (a programming error): the step cannot go.
-      await failLead(db, lead, `email could not be built: ${error instanceof Error ? error.message : String(error)}`);
-      return { performed: false, inboxAtFault: false };
+      if (error instanceof RangeError) {
+        // A message that cannot be built (a programming error): the step cannot go.
+        await failLead(db, lead, `email could not be built: ${error.message}`);
+        return { performed: false, inboxAtFault: false };
+      }
+      throw error;
     }
   }
 

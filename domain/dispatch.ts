@@ -34,6 +34,11 @@ export function holdDelayMs(failures: number, retryAfterMs: number | null = null
   return Math.max(Math.min(exponential, 3_600_000), retryAfterMs ?? 0);
 }
 
+/** After `failures` plans in a row could not be read (PostgreSQL unreachable): 10, 20, 40 … seconds, at most 10 minutes. */
+export function planRetryDelayMs(failures: number): number {
+  return Math.min(10_000 * 2 ** Math.min(Math.max(failures - 1, 0), 8), 600_000);
+}
+
 /** After a failed attempt on one lead (its own back-off): 2, 4, 8 … minutes, at most 6 hours. */
 export function leadRetryDelayMs(failedAttempts: number): number {
   return Math.min(120_000 * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 10), 6 * 3_600_000);

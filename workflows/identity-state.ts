@@ -11,6 +11,7 @@ import {
   actionDeadline,
   holdDelayMs,
   MIN_ACTION_TIME_MS,
+  planRetryDelayMs,
   REPLY_SYNC_INTERVAL_MS,
   type DispatchPlan,
   type StepOutcome,
@@ -210,7 +211,7 @@ export function recordPlan(state: IdentityState, planned: PlannedIdentity, now: 
 /** The plan could not be read (PostgreSQL unreachable after the activity's own retries): plan again after a back-off. */
 export function recordPlanFailure(state: IdentityState, now: number): void {
   state.planFailures += 1;
-  state.planRetryAt = now + holdDelayMs(state.planFailures);
+  state.planRetryAt = now + planRetryDelayMs(state.planFailures);
 }
 
 /** After acting, the plan no longer says what is due now (it still says roughly when, for sleeping). */

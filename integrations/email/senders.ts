@@ -171,8 +171,9 @@ export function gmailSender(config: GoogleClientConfig, refreshToken: string): E
     async open() {
       const accessToken = await googleAccessToken(config, refreshToken);
       return {
-        async send(email) {
+        async send(email, options = {}) {
           const raw = (await rfc822(email)).toString('base64url');
+          await options.beforeHandOver?.();
           const response = await post('Gmail API', `${root}gmail/v1/users/me/messages/send`, {
             headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
             body: JSON.stringify({ raw }),
@@ -256,9 +257,10 @@ export function graphSender(config: MicrosoftClientConfig, refreshToken: string)
     async open() {
       const accessToken = await graphAccessToken(client, refreshToken);
       return {
-        async send(email) {
+        async send(email, options = {}) {
           // Graph accepts a MIME message as base64 text/plain; the Message-ID inside it is kept.
           const raw = (await rfc822(email)).toString('base64');
+          await options.beforeHandOver?.();
           const response = await post('Microsoft Graph', `${graph}/v1.0/me/sendMail`, {
             headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'text/plain' },
             body: raw,

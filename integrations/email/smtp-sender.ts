@@ -297,8 +297,13 @@ export interface SentEmail {
  * when it exists, so a caller records its intent to send only once it holds a session.
  */
 export interface EmailSession {
-  /** Hands one message over. Rejects with an {@link EmailSendError} whose `delivery` says whether it may have arrived. */
-  send(email: OutgoingEmail): Promise<SentEmail>;
+  /**
+   * Hands one message over. `beforeHandOver` runs at the last moment nothing has reached the provider
+   * yet (SMTP: after the server accepted the envelope and DATA, before the first byte of the message;
+   * HTTP: right before the request); if it fails, the message is not sent. Rejects with an
+   * {@link EmailSendError} whose `delivery` says whether it may have arrived.
+   */
+  send(email: OutgoingEmail, options?: { beforeHandOver?: () => Promise<void> }): Promise<SentEmail>;
   /** Ends the session (QUIT for SMTP); never throws. */
   close(): void;
 }
@@ -326,14 +331,24 @@ function smtpCall<T>(client: SMTPConnection, run: (callback: (error: Error | nul
  */
 class StagedMessage extends Readable {
   dataStarted = false;
-  constructor(private readonly raw: Buffer) {
+  private reading = false;
+  constructor(
+    private readonly raw: Buffer,
+    private readonly beforeHandOver: (() => Promise<void>) | undefined,
+  ) {
     super();
   }
   override _read(): void {
-    if (this.dataStarted) return;
-    this.dataStarted = true;
-    this.push(this.raw);
-    this.push(null);
+    if (this.reading) return;
+    this.reading = true;
+    (this.beforeHandOver ?? (() => Promise.resolve()))().then(
+      () => {
+        this.dataStarted = true;
+        this.push(this.raw);
+        this.push(null);
+      },
+      (error: unknown) => this.destroy(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 }
 
@@ -361,9 +376,9 @@ export async function openSmtpSession(connection: SmtpConnection, options: { tim
     throw toEmailSendError(error, connection, 'not-delivered');
   }
   return {
-    async send(email) {
+    async send(email, options = {}) {
       if (email.headers) checkHeaders(email.headers);
-      const message = new StagedMessage(await rfc822(email));
+      const message = new StagedMessage(await rfc822(email), options.beforeHandOver);
       try {
         const info = await smtpCall<{ accepted: string[]; response?: string }>(client, (callback) =>
           client.send({ from: email.from.address, to: [email.to] }, message, (error, result) => callback(error, result)),
@@ -375,6 +390,8 @@ export async function openSmtpSession(connection: SmtpConnection, options: { tim
       } catch (error) {
         const { code, command, responseCode } = error as NodemailerErrorLike;
         const refusedMessage = code === 'EMESSAGE' && command === 'DATA' && typeof responseCode === 'number';
+        // A failing beforeHandOver stopped the message before its first byte: the server discards the open transaction.
+        if (!message.dataStarted) client.close();
         throw toEmailSendError(error, connection, !message.dataStarted || refusedMessage ? 'not-delivered' : 'unknown');
       }
     },

@@ -5,14 +5,18 @@
  * that histories written by the version that already runs in production still replay.
  *
  * Files of earlier versions stay: `identity-v1-*` were recorded by the workflow as it first
- * shipped, `identity-v2-*` once it also withdrew invitations (this script records v2).
+ * shipped, `identity-v2-*` once it also withdrew invitations, `identity-v3-*` with plan → perform
+ * (this script records v3; docs/workflow-versioning.md).
  *
- * Scenario (time-skipping, real PostgreSQL, real API, LinkedIn simulator): created on a Friday
- * evening with a 1-day withdrawal threshold and a started campaign of three leads, working hours
- * changed mid-sleep, LinkedIn limits raised until the next morning (fall-back activity runs), the
- * next window opens (continue-as-new) and invitations go out, one is withdrawn by hand at once,
- * the others automatically at the next window (Monday), then the identity is deleted.
+ * Scenario (time-skipping, real PostgreSQL, real API, LinkedIn simulator, a real SMTP server):
+ * created on a Friday evening with a 1-day withdrawal threshold, a started LinkedIn campaign of
+ * three leads and an email campaign of two, working hours changed mid-sleep, LinkedIn limits raised
+ * until the next morning (fall-back activity runs), the next window opens (continue-as-new),
+ * invitations go out while the SMTP server refuses the first connections (the email kind holds
+ * back, then sends), one invitation is withdrawn by hand at once, the others automatically at the
+ * next window (Monday), replies are read before the follow-up, then the identity is deleted.
  */
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,15 +34,18 @@ import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded-postgres';
 import { applyMigrations } from '../../db/migrate';
+import { parseAllowlist } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
+import { encryptSecret, inboxPasswordAssociatedData } from '../../lib/secrets';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { freePort, startTestServer } from '../../scripts/temporal-binaries';
 import { identityWorkflowId } from '../../workflows/identity-contract';
+import { startSmtpTestServer } from './smtp-test-server';
 import { connectTimeSkippingEnv, workflowBundle } from './temporal';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/histories');
 const TASK_QUEUE = 'record-identity-histories';
-const VERSION = 'v2';
+const VERSION = 'v3';
 const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 
 async function main(): Promise<void> {
@@ -55,7 +62,10 @@ async function main(): Promise<void> {
     await db.workspace.create({ data: { slug: 'record', name: 'record', apiKeys: { create: { name: 'record', keyHash: hashApiKey(apiKey) } } } });
     const app = createApp({ db, identityWorkflows: new IdentityWorkflows(env.client, TASK_QUEUE), logger: createLogger('silent'), bodyLimit: '100kb' });
     const auth = { Authorization: `Bearer ${apiKey}` };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator() }), workflowBundle: await workflowBundle() });
+    const smtp = await startSmtpTestServer();
+    const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 2_000 };
+    const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator(), mailHosts });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities, workflowBundle: await workflowBundle() });
 
     await worker.runUntil(async () => {
       const skipTo = async (instant: DateTime) => env.sleep(instant.toMillis() - (await env.currentTimeMs()));
@@ -72,10 +82,46 @@ async function main(): Promise<void> {
       const leads = ['a', 'b', 'c'].map((slug) => ({ firstName: slug, linkedinUrl: `https://www.linkedin.com/in/record-${slug}` }));
       await request(app).post(`/campaigns/${campaign.id}/leads`).set(auth).send({ leads });
       await request(app).post(`/campaigns/${campaign.id}/start`).set(auth);
+      const workspace = await db.workspace.findUniqueOrThrow({ where: { slug: 'record' } });
+      const inboxId = randomUUID();
+      await db.emailInbox.create({
+        data: {
+          id: inboxId,
+          workspaceId: workspace.id,
+          identityId: identity.id,
+          email: 'ada@record.example',
+          smtpHost: smtp.host,
+          smtpPort: smtp.port,
+          smtpSecurity: 'none',
+          username: 'ada@record.example',
+          passwordEnvelope: encryptSecret(testKeyring, 'record-password', inboxPasswordAssociatedData(inboxId)),
+          imapHost: smtp.host,
+          imapPort: smtp.port,
+          imapSecurity: 'none',
+        },
+      });
+      const { body: mailing } = await request(app)
+        .post('/campaigns')
+        .set(auth)
+        .send({
+          identityId: identity.id,
+          name: 'record mail',
+          emailInbox: inboxId,
+          steps: [
+            { kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}}</p>' },
+            { kind: 'email', delayMinutes: 24 * 60, subject: 'Again', body: '<p>Any thoughts?</p>' },
+          ],
+        });
+      await request(app).post(`/campaigns/${mailing.id}/leads`).set(auth).send({ leads: [{ firstName: 'd', email: 'd@record-lead.example' }, { firstName: 'e', email: 'e@record-lead.example' }] });
+      await request(app).post(`/campaigns/${mailing.id}/start`).set(auth);
+      // Refused until Saturday noon: the email kind holds back (and backs off), then sends.
+      smtp.faults.refuseConnections = { responseCode: 421, message: '4.3.2 Try again later' };
       await skipTo(friday.plus({ hours: 2 }));
       await request(app).put(`/identities/${identity.id}/working-hours`).set(auth).send({ ...hours, days: ['SAT', ...hours.days], start: '10:00' });
       const raisedUntil = friday.plus({ hours: 12 });
       await request(app).put(`/identities/${identity.id}/linkedin/rate-limits`).set(auth).send({ dailyConnectionRequests: 30, dailyMessages: 100, raisedUntil: raisedUntil.toUTC().toISO() });
+      await skipTo(friday.plus({ days: 1 }).set({ hour: 12 }));
+      smtp.faults.refuseConnections = null;
       await skipTo(friday.plus({ days: 1 }).set({ hour: 14 }));
       const { body: sent } = await request(app).get(`/identities/${identity.id}/linkedin/invitations`).query({ status: 'pending' }).set(auth);
       await request(app).post(`/identities/${identity.id}/linkedin/invitations/withdraw`).set(auth).send({ invitationIds: [sent.items[0].id] });
@@ -99,6 +145,7 @@ async function main(): Promise<void> {
         console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);
       }
     });
+    await smtp.stop();
     await db.$disconnect();
     await env.teardown();
   } finally {

@@ -69,6 +69,10 @@ export interface SmtpFaults {
   refuseConnections: SmtpReply | null;
   /** When set, the end of every message is answered with this reply (the message is not stored). */
   replyToData: SmtpReply | null;
+  /** Awaited before a recipient is answered (e.g. to kill the sending process mid-envelope). */
+  onRecipient: (() => Promise<void>) | null;
+  /** Awaited after a message was stored, before it is answered (e.g. to kill the sending process before the 250). */
+  afterStore: (() => Promise<void>) | null;
 }
 
 export interface SmtpTestServer {
@@ -102,7 +106,7 @@ async function readStream(stream: SMTPServerDataStream): Promise<Buffer> {
 
 export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): Promise<SmtpTestServer> {
   const { users, onRcptTo } = options;
-  const faults: SmtpFaults = { dropAfterData: options.failAfterData ?? 0, dropWith: 'close', refuseConnections: null, replyToData: null };
+  const faults: SmtpFaults = { dropAfterData: options.failAfterData ?? 0, dropWith: 'close', refuseConnections: null, replyToData: null, onRecipient: null, afterStore: null };
   const messages: ReceivedMessage[] = [];
   let authAttempts = 0;
   const waiters = new Set<{ count: number; resolve: (messages: ReceivedMessage[]) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
@@ -145,7 +149,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     },
     onRcptTo(address, _session, callback) {
       const reply = onRcptTo?.(address.address);
-      callback(reply === undefined ? null : replyError(reply));
+      void (faults.onRecipient ?? (() => Promise.resolve()))().then(() => callback(reply === undefined ? null : replyError(reply)));
     },
     onData(stream, session, callback) {
       readStream(stream)
@@ -172,6 +176,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
             authenticatedUser: typeof session.user === 'string' ? session.user : undefined,
           });
           notify();
+          await faults.afterStore?.();
           if (faults.dropAfterData > 0) {
             faults.dropAfterData -= 1;
             // Stored, but the 250 never comes: the callback is deliberately not called.

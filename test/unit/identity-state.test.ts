@@ -203,8 +203,10 @@ describe('failures hold back only their own kind', () => {
   test('a plan that cannot be read is tried again after a back-off', () => {
     const state = initialState({ identityId: 'i', workspaceId: 'w', config: config(), workspaceScrapingPool: 0 });
     recordPlanFailure(state, MONDAY_10);
-    expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'sleep', until: MONDAY_10 + MINUTE });
-    expect(nextStep(state, MONDAY_10 + MINUTE)).toEqual({ type: 'plan' });
+    expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'sleep', until: MONDAY_10 + 10_000 });
+    expect(nextStep(state, MONDAY_10 + 10_000)).toEqual({ type: 'plan' });
+    recordPlanFailure(state, MONDAY_10 + 10_000);
+    expect(nextStep(state, MONDAY_10 + 10_000)).toMatchObject({ type: 'sleep', until: MONDAY_10 + 30_000 });
   });
 });
 
