@@ -17,6 +17,13 @@ export const SLOT_MARGIN_MS = 2 * 60_000;
 /** An action is not started when less than this is left before the deadline. */
 export const MIN_ACTION_TIME_MS = 5_000;
 
+/**
+ * Slots are planned at least this long before the deadline: room for the action to start (its plan,
+ * a reply sync, a timer that fires a little late, a slow database) before the deadline that every
+ * activity checks.
+ */
+export const SLOT_ROOM_MS = 60_000;
+
 /** An inbox with leads mid-sequence is read for replies at most this often, before the next action goes out. */
 export const REPLY_SYNC_INTERVAL_MS = 5 * 60_000;
 

@@ -13,6 +13,7 @@ import {
   MIN_ACTION_TIME_MS,
   planRetryDelayMs,
   REPLY_SYNC_INTERVAL_MS,
+  SLOT_ROOM_MS,
   type DispatchPlan,
   type StepOutcome,
   type WithdrawalOutcome,
@@ -138,7 +139,7 @@ export function markDeleted(state: IdentityState): void {
 
 /** Slots are planned to leave time for the action before the deadline (the window's end minus the slot margin). */
 function plannedSlot(now: number, window: TimeWindow, left: number, random: number): number | undefined {
-  return nextActionAt({ now, windowEnd: actionDeadline(window.end) - MIN_ACTION_TIME_MS, remaining: left, random }) ?? undefined;
+  return nextActionAt({ now, windowEnd: actionDeadline(window.end) - SLOT_ROOM_MS, remaining: left, random }) ?? undefined;
 }
 
 export function dailyLimits(state: IdentityState, now: number): Record<ActionKind, number> {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PlannedIdentity } from '../../activities/dispatch-plan';
-import { MIN_ACTION_TIME_MS, REPLY_SYNC_INTERVAL_MS, SLOT_MARGIN_MS } from '../../domain/dispatch';
+import { MIN_ACTION_TIME_MS, REPLY_SYNC_INTERVAL_MS, SLOT_MARGIN_MS, SLOT_ROOM_MS } from '../../domain/dispatch';
 import type { IdentityConfig } from '../../domain/identity-config';
 import { currentWindow, type WorkingHours } from '../../domain/working-hours';
 import {
@@ -100,7 +100,7 @@ describe('what the identity does next', () => {
     expect(state.usage.used.email).toBe(1);
     const slot = state.usage.nextSlotAt.email as number;
     // 29 emails left over the rest of the window, at the average gap (random 0.5).
-    expect(slot).toBe(MONDAY_10 + Math.floor((MONDAY_18 - SLOT_MARGIN_MS - MIN_ACTION_TIME_MS - MONDAY_10) / 29));
+    expect(slot).toBe(MONDAY_10 + Math.floor((MONDAY_18 - SLOT_MARGIN_MS - SLOT_ROOM_MS - MONDAY_10) / 29));
     expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'sleep', until: slot });
     expect(nextStep(state, slot)).toEqual({ type: 'plan' });
   });
@@ -110,6 +110,13 @@ describe('what the identity does next', () => {
     slotsAt(state, MONDAY_10);
     state.usage.used.email = 1;
     expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'act', actions: [{ type: 'step', kind: 'connectionRequest' }] });
+  });
+
+  test('a slot planned at the last allowed instant still acts when its timer fires a little late', () => {
+    const lastSlot = MONDAY_18 - SLOT_MARGIN_MS - SLOT_ROOM_MS;
+    const state = stateAfterPlan(lastSlot, { nextDueAt: { email: MONDAY_10 } });
+    slotsAt(state, lastSlot);
+    expect(nextStep(state, lastSlot + 150)).toMatchObject({ type: 'act', actions: [{ type: 'step', kind: 'email' }] });
   });
 
   test('nothing starts in the last moments before the deadline: it sleeps until the next window', () => {
