@@ -57,7 +57,7 @@ export function installTemporalRuntime(logger: Logger): void {
 export function keyringFor(config: Config): Keyring {
   if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
   if (config.environment === 'production') {
-    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see README, "Secrets")');
+    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see docs/secrets.md)');
   }
   return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }
