@@ -36,6 +36,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { ConfigError, type Config } from './config';
 
 /** Parsed from env PACER_ENCRYPTION_KEYS: comma-separated `<keyId>:<base64 32-byte key>`; the FIRST is the current key used to encrypt; all are accepted to decrypt (rotation: prepend a new key, re-encrypt, then drop the old one). */
 export interface Keyring {
@@ -235,4 +236,13 @@ export function developmentKeyring(file: string): Keyring {
   }
   // A broken file is reported, never regenerated: rows encrypted with the lost key could not be read.
   return parseKeyring(contents.trim(), file);
+}
+
+/** The process's keyring: PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
+export function keyringFor(config: Pick<Config, 'encryptionKeys' | 'environment' | 'dataDir'>): Keyring {
+  if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
+  if (config.environment === 'production') {
+    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see docs/secrets.md)');
+  }
+  return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }
