@@ -11,6 +11,7 @@
  * The parent half (startLocalServices) spawns this file; the child half runs when it is the main module.
  */
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { createLogger, type Logger } from '../lib/logger';
 import { startDevMailbox } from './dev-mailbox';
@@ -48,8 +49,13 @@ export interface LocalServices {
 const STOP_TIMEOUT_MS = 30_000;
 
 export async function startLocalServices(plan: LocalServicesPlan): Promise<LocalServices> {
-  // Same runtime flags (tsx's loader), own process group (detached), an IPC channel that closes when we die.
-  const child = spawn(process.execPath, [...process.execArgv, __filename], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // tsx's loader (from the repository, whatever started us), own process group (detached), and an IPC
+  // channel that closes when we die.
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    cwd: path.resolve(__dirname, '..'),
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exited with ${code}`));
     child.once('error', (error) => resolve(`could not be spawned: ${error.message}`));
