@@ -7,7 +7,7 @@ import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
 import { selectLinkedinGateway } from './integrations/linkedin';
 import { selectWarmupProvider } from './integrations/warmup';
-import { loadConfig, required, type Config } from './lib/config';
+import { ConfigError, loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 import { serveMetrics } from './lib/metrics';
 import { keyringFor } from './lib/secrets';
@@ -49,14 +49,19 @@ export function installTemporalRuntime(logger: Logger, metrics: Config['metrics'
     ERROR: 'error',
   };
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
-  const host = metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host;
-  Runtime.install({
-    shutdownSignals: [],
-    logger: new DefaultLogger('INFO', ({ level, message, meta }) => sdkLogger[pinoLevel[level]](meta ?? {}, message)),
-    ...(metrics.sdkPort === 0
-      ? {}
-      : { telemetryOptions: { metrics: { prometheus: { bindAddress: `${host}:${metrics.sdkPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } }),
-  });
+  const bindAddress = `${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.sdkPort}`;
+  try {
+    Runtime.install({
+      shutdownSignals: [],
+      logger: new DefaultLogger('INFO', ({ level, message, meta }) => sdkLogger[pinoLevel[level]](meta ?? {}, message)),
+      ...(metrics.sdkPort === 0 ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }),
+    });
+  } catch (error) {
+    // The SDK binds its exporter here; a taken port is the usual cause.
+    throw new ConfigError(
+      `Cannot start the Temporal runtime (SDK metrics on ${bindAddress}): ${(error as Error).message}. Give each worker on one host its own TEMPORAL_SDK_METRICS_PORT, or 0 to turn it off`,
+    );
+  }
 }
 
 /** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */

@@ -80,7 +80,7 @@ const replySyncRuns = new Counter({
 for (const kind of PERFORMED_KINDS) for (const result of ACTION_RESULTS) actionsPerformed.inc({ kind, result }, 0);
 for (const result of ['succeeded', 'failed'] as const) replySyncRuns.inc({ result }, 0);
 
-interface BudgetReport {
+export interface BudgetReport {
   kind: ActionKind;
   used: number;
   left: number;

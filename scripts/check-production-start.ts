@@ -23,7 +23,9 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { loadConfig, required } from '../lib/config';
 import { generateKeyringEntry } from '../lib/secrets';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { runtimeImportProblems } from './runtime-imports';
 import { freePort, startDevServer } from './temporal-binaries';
 
@@ -121,12 +123,14 @@ async function stopService(service: Service): Promise<void> {
   if (code !== 0) throw failure(service, `exited with ${code} after SIGTERM`);
 }
 
-async function workerPolls(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+/** Asks Temporal, with the connection options the processes themselves use, whether a worker polls. */
+async function workerPolls(env: NodeJS.ProcessEnv): Promise<boolean> {
+  const { temporal: settings } = loadConfig(env);
+  const connection = await Connection.connect({ ...(await temporalConnectionOptions({ ...settings, address: required(settings.address, 'TEMPORAL_ADDRESS') })), connectTimeout: 2_000 });
   try {
     const answer = await connection.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: TASK_QUEUE, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      namespace: settings.namespace,
+      taskQueue: { name: settings.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     return (answer.pollers ?? []).length > 0;
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
     const scratch = await scratchCopy();
     cleanups.push(() => (process.env.PACER_KEEP_SCRATCH ? Promise.resolve(console.log(`scratch copy kept: ${scratch}`)) : rm(scratch, { recursive: true, force: true })));
     step(`copied the repository to ${scratch}; npm ci --omit=dev`);
-    await execFileAsync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: scratch, maxBuffer: 64 * 1024 * 1024 }).catch((error: { stderr?: string; message: string }) => {
+    await execFileAsync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: scratch, maxBuffer: 64 * 1024 * 1024 }).catch((error: { stderr?: string; message: string }) => {
       throw new CheckFailed(`npm ci --omit=dev failed: ${error.stderr ?? error.message}`);
     });
     step('production dependencies installed');
@@ -196,7 +200,7 @@ async function main(): Promise<void> {
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor('/readyz 200', services, async () => (await get(`${apiUrl}/readyz`)).status === 200);
     step('the API answers /readyz with 200');
-    await waitFor('a worker polling the task queue', services, () => workerPolls(temporalServer.address));
+    await waitFor('a worker polling the task queue', services, () => workerPolls(env));
     step('the worker polls its task queue');
 
     await expectStatus(`${apiUrl}/metrics`, 200, metricsToken, 'pacer_http_request_duration_seconds');

@@ -37,18 +37,19 @@ type ToServices = { type: 'start'; plan: LocalServicesPlan } | { type: 'stop' };
 type FromServices = { type: 'ready'; services: StartedLocalServices } | { type: 'failed'; message: string };
 
 export interface LocalServices {
-  services: StartedLocalServices;
-  pid: number;
+  /** Resolves once every planned service answers; rejects (after stopping what started) when one cannot start. */
+  ready: Promise<StartedLocalServices>;
   /** Resolves when the child has exited, for whatever reason. */
   exited: Promise<string>;
-  /** Asks the child to stop its services in order and waits for it to exit. */
+  /** Asks the child to stop its services in order (waiting for a start in progress) and waits for it to exit. */
   stop(): Promise<void>;
 }
 
 /** Waits this long for an orderly stop before killing the child's whole process group. */
 const STOP_TIMEOUT_MS = 30_000;
 
-export async function startLocalServices(plan: LocalServicesPlan): Promise<LocalServices> {
+/** Spawns the local services process; the handle exists at once, so a stop asked during the start is honoured. */
+export function startLocalServices(plan: LocalServicesPlan): LocalServices {
   // tsx's loader (from the repository, whatever started us), own process group (detached), and an IPC
   // channel that closes when we die.
   const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
@@ -77,15 +78,15 @@ export async function startLocalServices(plan: LocalServicesPlan): Promise<Local
     await exited;
   };
   child.send({ type: 'start', plan } satisfies ToServices);
-  const answer = await new Promise<FromServices>((resolve) => {
+  const ready = new Promise<FromServices>((resolve) => {
     child.once('message', (message) => resolve(message as FromServices));
     void exited.then((reason) => resolve({ type: 'failed', message: `the local services process ${reason}` }));
-  });
-  if (answer.type === 'failed') {
+  }).then(async (answer) => {
+    if (answer.type === 'ready') return answer.services;
     await stop();
     throw new Error(answer.message);
-  }
-  return { services: answer.services, pid: child.pid ?? 0, exited, stop };
+  });
+  return { ready, exited, stop };
 }
 
 /** The child: starts what the plan asks for, in order, and stops it in reverse order. */
@@ -93,9 +94,12 @@ function runServices(): void {
   let logger: Logger = createLogger('info');
   const stops: { name: string; stop: () => Promise<void> }[] = [];
   let stopping: Promise<void> | undefined;
+  /** The start in progress: a stop waits for it, so a service still starting is not left behind. */
+  let starting: Promise<unknown> = Promise.resolve();
   const stopAll = (reason: string) => {
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping local services');
+      await starting.catch(() => undefined);
       for (const { name, stop } of stops.reverse()) {
         await stop().then(
           () => logger.info({ stopped: name }, `${name} stopped`),
@@ -108,26 +112,30 @@ function runServices(): void {
   };
   /** Registers a started service; one that finished starting after a stop was asked for is stopped at once. */
   const started = async (name: string, stop: () => Promise<void>) => {
-    if (stopping) await stop();
-    else stops.push({ name, stop });
+    if (!stopping) {
+      stops.push({ name, stop });
+      return;
+    }
+    await stop();
+    logger.info({ stopped: name }, `${name} stopped`);
   };
 
   const start = async (plan: LocalServicesPlan): Promise<StartedLocalServices> => {
     logger = createLogger(plan.logLevel).child({ component: 'local-services' });
     const services: StartedLocalServices = {};
-    if (plan.postgres) {
+    if (plan.postgres && !stopping) {
       logger.info('starting embedded PostgreSQL');
       const postgres = await startEmbeddedPostgres(plan.postgres);
       await started('PostgreSQL', () => postgres.stop());
       services.databaseUrl = postgres.url;
     }
-    if (plan.temporal) {
+    if (plan.temporal && !stopping) {
       logger.info('starting the Temporal dev server');
       const temporal = await startDevServer({ ...plan.temporal, log: (line) => logger.debug({ temporal: line }) });
       await started('Temporal', () => temporal.stop());
       services.temporal = { address: temporal.address, uiUrl: temporal.uiUrl };
     }
-    if (plan.mailbox) {
+    if (plan.mailbox && !stopping) {
       logger.info('starting the development mailbox');
       try {
         const mailbox = await startDevMailbox(plan.mailbox);
@@ -149,10 +157,14 @@ function runServices(): void {
       void stopAll('asked by npm start');
       return;
     }
-    start(message.plan).then(
-      (services) => process.send?.({ type: 'ready', services } satisfies FromServices),
+    // Answers only while npm start is there to hear them (sending on a closed channel is an error).
+    const answer = (reply: FromServices) => {
+      if (process.connected && !stopping) process.send?.(reply);
+    };
+    starting = start(message.plan).then(
+      (services) => answer({ type: 'ready', services }),
       (error: unknown) => {
-        process.send?.({ type: 'failed', message: error instanceof Error ? error.message : String(error) } satisfies FromServices);
+        answer({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
         void stopAll('start failed');
       },
     );

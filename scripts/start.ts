@@ -58,7 +58,14 @@ function localServicesPlan(config: Config, dataDir: string): LocalServicesPlan {
   };
 }
 
-async function start(config: Config, logger: Logger, stops: Stop[], stopEverything: (reason: string, exitCode: number) => void): Promise<void> {
+interface Lifecycle {
+  stops: Stop[];
+  stopEverything: (reason: string, exitCode: number) => void;
+  /** True once a stop began: the start then goes no further. */
+  stopping: () => boolean;
+}
+
+async function start(config: Config, logger: Logger, { stops, stopEverything, stopping }: Lifecycle): Promise<void> {
   const dataDir = path.resolve(config.dataDir);
   const lines: string[] = [];
   const mailboxLines: string[] = [];
@@ -66,10 +73,11 @@ async function start(config: Config, logger: Logger, stops: Stop[], stopEverythi
 
   const plan = localServicesPlan(config, dataDir);
   if (plan.postgres || plan.temporal || plan.mailbox) {
-    const local = await startLocalServices(plan);
+    const local = startLocalServices(plan);
     stops.push({ name: 'local services', stop: () => local.stop() });
     void local.exited.then((reason) => stopEverything(`the local services process ${reason}`, 1));
-    const { databaseUrl, temporal, mailbox } = local.services;
+    const { databaseUrl, temporal, mailbox } = await local.ready;
+    if (stopping()) return;
     running = {
       ...running,
       databaseUrl: databaseUrl ?? running.databaseUrl,
@@ -92,6 +100,7 @@ async function start(config: Config, logger: Logger, stops: Stop[], stopEverythi
   lines.push(...mailboxLines);
 
   await applyMigrations(required(running.databaseUrl, 'DATABASE_URL'));
+  if (stopping()) return;
 
   if (running.environmentApiKeys.length === 0 && config.environment !== 'production') {
     const key = await developmentApiKey(dataDir);
@@ -117,6 +126,7 @@ async function start(config: Config, logger: Logger, stops: Stop[], stopEverythi
   );
   const api = await startApi(running, logger);
   stops.push({ name: 'API', stop: () => api.stop() });
+  if (stopping()) return;
   lines.unshift(`API          ${api.url}   (metrics: ${api.url}/metrics, readiness: ${api.url}/readyz)`);
 
   console.log(`\nPacer is running.\n  ${lines.join('\n  ')}\nPress Ctrl-C to stop.\n`);
@@ -125,7 +135,12 @@ async function start(config: Config, logger: Logger, stops: Stop[], stopEverythi
 function main(): void {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  installTemporalRuntime(logger, config.metrics);
+  try {
+    installTemporalRuntime(logger, config.metrics);
+  } catch (error) {
+    logger.fatal({ err: error }, 'Pacer failed to start');
+    process.exit(1);
+  }
   const stops: Stop[] = [];
   let stopping = false;
 
@@ -135,7 +150,7 @@ function main(): void {
     if (exitCode !== 0) process.exitCode = exitCode;
     logger.info({ reason }, 'stopping');
     void (async () => {
-      for (const { name, stop } of stops.reverse()) {
+      for (const { name, stop } of [...stops].reverse()) {
         await stop().then(
           () => logger.info({ stopped: name }, `${name} stopped`),
           (error: unknown) => logger.error({ err: error, stopping: name }, `error while stopping the ${name}`),
@@ -158,7 +173,9 @@ function main(): void {
     if (process.ppid !== parent) stopEverything('its parent process exited (npm stopped)', 0);
   }, PARENT_WATCH_INTERVAL_MS).unref();
 
-  start(config, logger, stops, stopEverything).catch((error: unknown) => {
+  start(config, logger, { stops, stopEverything, stopping: () => stopping }).catch((error: unknown) => {
+    // A start cut short by a stop fails on its way out: that is no start failure.
+    if (stopping) return;
     logger.fatal({ err: error }, 'Pacer failed to start');
     stopEverything('start failed', 1);
   });

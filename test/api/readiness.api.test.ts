@@ -25,8 +25,8 @@ let connection: Connection;
 const databases: Database[] = [];
 
 async function startPostgres(): Promise<LocalServices> {
-  const services = await startLocalServices({ logLevel: 'silent', postgres: { dataDir: path.join(root, 'postgres', 'cluster'), port: postgresPort } });
-  databaseUrl = services.services.databaseUrl as string;
+  const services = startLocalServices({ logLevel: 'silent', postgres: { dataDir: path.join(root, 'postgres', 'cluster'), port: postgresPort } });
+  databaseUrl = (await services.ready).databaseUrl as string;
   return services;
 }
 

@@ -4,14 +4,16 @@
  * 30 s, and the parts stop in order (API, worker, mailbox, Temporal, PostgreSQL). When the
  * orchestrator itself is killed, its local services still stop by themselves.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { promisify } from 'node:util';
 import { freePort } from '../../scripts/temporal-binaries';
 
+const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 const GONE_WITHIN_MS = 30_000;
 const START_TIMEOUT_MS = 240_000;
@@ -156,6 +158,14 @@ test('SIGTERM to the npm process stops everything in order; no port, no process 
     expect(inbox.status).toBe(201);
     expect(((await inbox.json()) as { status: string }).status).toBe('connected');
     expect((await fetch(`${api}/readyz`)).status).toBe(200);
+
+    // The README's line: the cached CLI, pointed at this dev server, finds the identity's workflow.
+    const { stdout } = await run('npm', ['run', '-s', 'temporal', '--', 'workflow', 'list', '--query', `PacerIdentityId='${identity.id}'`, '-o', 'json'], {
+      cwd: ROOT,
+      env: { ...process.env, TEMPORAL_DEV_SERVER_PORT: String(ports.TEMPORAL_DEV_SERVER_PORT) },
+    });
+    // (Its runs: one, or two if it already continued as new.)
+    expect(new Set((JSON.parse(stdout) as { execution: { workflowId: string } }[]).map((workflow) => workflow.execution.workflowId))).toEqual(new Set([`identity/${identity.id}`]));
 
     process.kill(running.npm.pid as number, 'SIGTERM');
     expect(await leftAfterStop(tree)).toEqual({ processes: [], ports: [] });
