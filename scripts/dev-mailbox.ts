@@ -13,7 +13,7 @@
  * The mail and the password are kept in `<PACER_DATA_DIR>/mailbox`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -61,6 +61,8 @@ async function readAll(stream: SMTPServerDataStream): Promise<Buffer> {
 
 export async function startDevMailbox(options: { dir: string; imapPort: number; smtpPort: number }): Promise<DevMailbox> {
   await mkdir(options.dir, { recursive: true });
+  // Dovecot's mail processes run unprivileged (as `nobody` under root): they must traverse to the maildirs.
+  await chmod(options.dir, 0o755);
   await ensurePortFree(options.imapPort, 'DEV_MAILBOX_IMAP_PORT');
   await ensurePortFree(options.smtpPort, 'DEV_MAILBOX_SMTP_PORT');
   const password = await mailboxPassword(options.dir);
@@ -102,7 +104,11 @@ export async function startDevMailbox(options: { dir: string; imapPort: number; 
           for (const recipient of session.envelope.rcptTo) await deliver(recipient.address, raw);
           callback(null, 'OK: delivered');
         })
-        .catch((error: unknown) => callback(Object.assign(new Error(`4.3.0 local delivery failed: ${String(error)}`), { responseCode: 451 })));
+        .catch((error: unknown) => {
+          // imapflow puts the server's words in responseText; "Command failed" alone says nothing.
+          const { message, responseText } = error as { message?: string; responseText?: string };
+          callback(Object.assign(new Error(`4.3.0 local delivery failed: ${message ?? String(error)}${responseText ? ` (${responseText})` : ''}`), { responseCode: 451 }));
+        });
     },
   });
   // Clients that hang up mid-session surface here; they concern the client only.
