@@ -158,6 +158,9 @@ test('SIGTERM to the npm process stops everything in order; no port, no process 
     expect(inbox.status).toBe(201);
     expect(((await inbox.json()) as { status: string }).status).toBe('connected');
     expect((await fetch(`${api}/readyz`)).status).toBe(200);
+    // One process tree: the API's /metrics carries the in-process worker's product metrics; the SDK's are on their port.
+    expect(await (await fetch(`${api}/metrics`)).text()).toContain('pacer_actions_performed_total{kind="email",result="succeeded"}');
+    expect(await (await fetch(`http://127.0.0.1:${ports.TEMPORAL_SDK_METRICS_PORT}/metrics`)).text()).toMatch(/^# TYPE temporal_request_latency histogram$/m);
 
     // The README's line: the cached CLI, pointed at this dev server, finds the identity's workflow.
     const { stdout } = await run('npm', ['run', '-s', 'temporal', '--', 'workflow', 'list', '--query', `PacerIdentityId='${identity.id}'`, '-o', 'json'], {
