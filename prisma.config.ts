@@ -3,7 +3,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { defineConfig } from 'prisma/config';
 import { createMigrationSafePool } from './db/pg-pool';
 
-// Prisma 6.19 with the JavaScript engine: no native engine download (see README, "Prisma").
+// Prisma 6.19 with the JavaScript engine: no native engine download (see docs/prisma.md).
 // `prisma generate` and `migrate diff` need no database, but without a DATABASE_URL the CLI silently
 // falls back to downloading native engines, which fails offline. A placeholder keeps it on the JS
 // engine; the pool connects lazily, so commands that need a database fail on the placeholder host.

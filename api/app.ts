@@ -13,6 +13,7 @@ import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
+import { httpMetrics, operationsRoutes, readinessCheck } from './operations';
 import { shareInboxActions } from './share-inbox-actions';
 import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
 import { WarmupWorkflows, warmupRoutes } from './warmup';
@@ -34,16 +35,20 @@ export interface ApiDependencies {
   email?: EmailConnectionSettings;
   /** Google / Microsoft 365 OAuth flows; without it (or its client ids), their endpoints answer 503. */
   oauth?: OAuthSettings;
+  /** METRICS_TOKEN: when set, /metrics requires it as a Bearer token. */
+  metricsToken?: string;
 }
 
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(httpMetrics);
   app.use(helmet());
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
+  app.use(operationsRoutes({ readiness: readinessCheck(deps.db, deps.identityWorkflows.client, deps.logger), metricsToken: deps.metricsToken }));
   app.use(openApiRoutes());
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));

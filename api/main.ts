@@ -7,9 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { createDatabase } from '../db/client';
 import { selectLinkedinGateway } from '../integrations/linkedin';
 import { loadConfig, required, type Config } from '../lib/config';
-import { keyringFor } from '../lib/secrets';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
+import { keyringFor } from '../lib/secrets';
+import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { registerEnvironmentApiKeys } from './auth';
 import { IdentityWorkflows } from './identity-workflows';
@@ -21,7 +22,9 @@ export interface RunningApi {
 
 export async function startApi(config: Config, logger: Logger): Promise<RunningApi> {
   const db = createDatabase(required(config.databaseUrl, 'DATABASE_URL'));
-  const connection = await Connection.connect({ address: required(config.temporal.address, 'TEMPORAL_ADDRESS') });
+  const connection = await Connection.connect(
+    await temporalConnectionOptions({ ...config.temporal, address: required(config.temporal.address, 'TEMPORAL_ADDRESS') }),
+  );
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSearchAttributes(connection, config.temporal.namespace);
   await registerEnvironmentApiKeys(db, config.environmentApiKeys);
@@ -31,6 +34,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     logger,
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
+    metricsToken: config.metrics.token,
     shareLinks: {
       publicBaseUrl: config.publicBaseUrl,
       linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),

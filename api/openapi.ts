@@ -41,6 +41,8 @@ interface Operation {
 /** Every route the API serves. A test checks that this list and the Express routes are the same. */
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'System', security: 'none', success: [200, 'The API is up'] },
+  { method: 'get', path: '/readyz', summary: 'Readiness: PostgreSQL and Temporal answer and every migration is applied; 503 naming what is down', tag: 'System', security: 'none', success: [200, 'Ready, with each check'] },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (Bearer METRICS_TOKEN when set)', tag: 'System', security: 'none', produces: 'text/plain', success: [200, 'Prometheus text format'] },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'System', security: 'none', success: [200, 'OpenAPI 3.1'] },
   { method: 'get', path: '/docs', summary: 'This document as a page', tag: 'System', security: 'none', produces: 'text/html', success: [200, 'HTML'] },
   { method: 'get', path: '/workspace', summary: "The caller's workspace", tag: 'Workspace', security: 'apiKey', success: [200, 'The workspace'] },

@@ -9,6 +9,8 @@ const optionalString = z
   .optional();
 
 const port = z.coerce.number().int().min(1).max(65535);
+/** A port, or 0 to turn the listener off. */
+const portOrOff = z.coerce.number().int().min(0).max(65535);
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -25,6 +27,19 @@ const environmentSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('pacer'),
   TEMPORAL_DEV_SERVER_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  TEMPORAL_TLS_CA: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  TEMPORAL_API_KEY: optionalString,
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_TOKEN: optionalString,
+  WORKER_METRICS_PORT: portOrOff.default(9464),
+  TEMPORAL_SDK_METRICS_PORT: portOrOff.default(9465),
+  DEV_MAILBOX: z.enum(['on', 'off']).optional(),
+  DEV_MAILBOX_IMAP_PORT: port.default(1143),
+  DEV_MAILBOX_SMTP_PORT: port.default(1025),
   PACER_DATA_DIR: z.string().default('.data'),
   PACER_ENCRYPTION_KEYS: optionalString,
   LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
@@ -65,7 +80,13 @@ export interface Config {
     taskQueue: string;
     devServerPort: number;
     uiPort: number;
+    /** How to reach a cluster: TLS (mTLS with a client certificate) or Temporal Cloud's API key; lib/temporal-connection builds the options. */
+    connection: TemporalConnectionConfig;
   };
+  /** Prometheus endpoints: the API's /metrics, the worker's own port and the Temporal SDK's (0 = off). */
+  metrics: { host: string; token: string | undefined; workerPort: number; sdkPort: number };
+  /** npm start's local mailbox (Dovecot + an SMTP server delivering into it); never in production. */
+  devMailbox: { enabled: boolean; imapPort: number; smtpPort: number };
   dataDir: string;
   /** `<keyId>:<base64 key>,…` (lib/secrets); unset outside production means a key kept in the data folder. */
   encryptionKeys: string | undefined;
@@ -86,6 +107,16 @@ export interface Config {
     /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
     oauthStateSecret: string | undefined;
   };
+}
+
+/** Paths as the Temporal CLI reads them (TEMPORAL_TLS_CERT…), so `npm run temporal` works with the same environment. */
+export interface TemporalConnectionConfig {
+  tls: boolean;
+  clientCertPath: string | undefined;
+  clientKeyPath: string | undefined;
+  serverCaPath: string | undefined;
+  serverName: string | undefined;
+  apiKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -130,7 +161,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       devServerPort: env.TEMPORAL_DEV_SERVER_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
+      connection: temporalConnectionOf(env),
     },
+    metrics: { host: env.METRICS_HOST, token: env.METRICS_TOKEN, workerPort: env.WORKER_METRICS_PORT, sdkPort: env.TEMPORAL_SDK_METRICS_PORT },
+    devMailbox: devMailboxOf(env),
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
@@ -150,6 +184,34 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       oauthStateSecret: env.OAUTH_STATE_SECRET,
     },
   };
+}
+
+/** TLS is on when asked for, or when any certificate, CA, server name or API key is given. */
+function temporalConnectionOf(env: z.infer<typeof environmentSchema>): TemporalConnectionConfig {
+  const connection = {
+    clientCertPath: env.TEMPORAL_TLS_CERT,
+    clientKeyPath: env.TEMPORAL_TLS_KEY,
+    serverCaPath: env.TEMPORAL_TLS_CA,
+    serverName: env.TEMPORAL_TLS_SERVER_NAME,
+    apiKey: env.TEMPORAL_API_KEY,
+  };
+  if ((connection.clientCertPath === undefined) !== (connection.clientKeyPath === undefined)) {
+    throw new ConfigError('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together: set both (mTLS) or neither');
+  }
+  if (connection.apiKey !== undefined && connection.clientCertPath !== undefined) {
+    throw new ConfigError('Set either TEMPORAL_API_KEY (Temporal Cloud API key) or TEMPORAL_TLS_CERT/TEMPORAL_TLS_KEY (mTLS), not both');
+  }
+  const implied = Object.values(connection).some((value) => value !== undefined);
+  if (env.TEMPORAL_TLS === 'false' && implied) {
+    throw new ConfigError('TEMPORAL_TLS=false contradicts TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME or TEMPORAL_API_KEY, which need TLS');
+  }
+  return { tls: env.TEMPORAL_TLS === 'true' || implied, ...connection };
+}
+
+/** On by default outside production; in production it cannot be turned on. */
+function devMailboxOf(env: z.infer<typeof environmentSchema>): Config['devMailbox'] {
+  if (env.NODE_ENV === 'production' && env.DEV_MAILBOX === 'on') throw new ConfigError('DEV_MAILBOX=on is for development: a production deployment has no local mailbox');
+  return { enabled: env.NODE_ENV !== 'production' && env.DEV_MAILBOX !== 'off', imapPort: env.DEV_MAILBOX_IMAP_PORT, smtpPort: env.DEV_MAILBOX_SMTP_PORT };
 }
 
 /** PUBLIC_BASE_URL without a trailing slash; outside production it defaults to the API's own address. */

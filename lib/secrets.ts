@@ -248,11 +248,11 @@ export function inboxRefreshTokenAssociatedData(inboxId: string): string {
   return `email-inbox:${inboxId}:refresh-token`;
 }
 
-/** PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
-export function keyringFor(config: Config): Keyring {
+/** The process's keyring: PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
+export function keyringFor(config: Pick<Config, 'encryptionKeys' | 'environment' | 'dataDir'>): Keyring {
   if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);
   if (config.environment === 'production') {
-    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see README, "Secrets")');
+    throw new ConfigError('PACER_ENCRYPTION_KEYS must be set in production (see docs/secrets.md)');
   }
   return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }

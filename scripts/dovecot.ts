@@ -125,24 +125,32 @@ function waitForGreeting(port: number, deadline: number, logFile: string): Promi
   });
 }
 
-/**
- * Starts Dovecot (IMAP only) on 127.0.0.1 with the given users (address → password), each with an
- * empty maildir. Resolves once it greets clients.
- */
-export async function startDovecot(options: { users: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<DovecotServer> {
+export interface DovecotOptions {
+  /** address → password; each gets a maildir (kept when `dir` is given). */
+  users: Record<string, string>;
+  env?: NodeJS.ProcessEnv;
+  /** A folder kept across runs (npm start's mailbox); a fresh temporary folder, removed at stop, when unset. */
+  dir?: string;
+  /** A free port when unset. */
+  port?: number;
+}
+
+/** Starts Dovecot (IMAP only) on 127.0.0.1 with the given users. Resolves once it greets clients. */
+export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
   const installation = await resolveDovecot(options.env);
   const isRoot = process.getuid?.() === 0;
   if (installation.kind === 'extracted' && !isRoot) {
     throw new Error('An extracted Dovecot needs root (for a private overlay mount of /usr); install dovecot-imapd instead');
   }
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pacer-dovecot-'));
+  const dir = options.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'pacer-dovecot-')));
+  await fs.mkdir(dir, { recursive: true });
   await fs.chmod(dir, 0o755); // the unprivileged mail user must reach the maildirs
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   // Root: services drop to `nobody` (login processes refuse root). Otherwise everything runs as us.
   const user = isRoot ? 'nobody' : os.userInfo().username;
   const group = isRoot ? ((await execFileAsync('id', ['-gn', 'nobody'])).stdout.trim() || 'nogroup') : (await execFileAsync('id', ['-gn'])).stdout.trim();
   const mailDir = path.join(dir, 'mail');
-  await fs.mkdir(mailDir);
+  await fs.mkdir(mailDir, { recursive: true });
   if (isRoot) await execFileAsync('chown', [`${user}:${group}`, mailDir]);
   const passwd = Object.entries(options.users).map(([address, password]) => `${address}:{PLAIN}${password}::::::`);
   await fs.writeFile(path.join(dir, 'passwd'), `${passwd.join('\n')}\n`, { mode: 0o644 });
@@ -216,7 +224,7 @@ service imap-login {
         clearTimeout(timer);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       }
-      await fs.rm(dir, { recursive: true, force: true });
+      if (options.dir === undefined) await fs.rm(dir, { recursive: true, force: true });
     },
   };
 }
