@@ -1,4 +1,4 @@
-import type { Identity, Prisma } from '@prisma/client';
+import { Prisma, type Identity } from '@prisma/client';
 import type { Request } from 'express';
 import type { Database } from '../db/client';
 import { identityConfigOf } from '../domain/identity-config';
@@ -93,22 +93,28 @@ export class IdentityService {
     return { identity, workflowNotified: await this.workflows.start(workflowRecordOf(identity)) };
   }
 
-  /** Applies a change atomically (version + 1, audit entry), then tells the workflow when it alters what the workflow does. */
+  /**
+   * Applies a change atomically (version + 1, audit entry: one batch, no transaction held open
+   * across round trips), then tells the workflow when it alters what the workflow does.
+   */
   async change(change: IdentityChange): Promise<CommittedIdentity> {
     const { caller, existing } = change;
-    const identity = await this.db.$transaction(async (tx) => {
-      const { count } = await tx.identity.updateMany({
-        where: { id: existing.id, deletedAt: null, ...(change.ifVersion === undefined ? {} : { version: change.ifVersion }) },
-        data: { ...(change.data as Prisma.IdentityUpdateManyMutationInput), version: { increment: 1 } },
-      });
-      if (count === 0) {
-        const current = await tx.identity.findUnique({ where: { id: existing.id } });
+    const identity = await this.db
+      .$transaction([
+        this.db.identity.update({
+          where: { id: existing.id, deletedAt: null, ...(change.ifVersion === undefined ? {} : { version: change.ifVersion }) },
+          data: { ...change.data, version: { increment: 1 } },
+          include: { workspace: { select: { linkedinScrapingPoolPerDay: true } } },
+        }),
+        this.db.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) }),
+      ])
+      .then(([updated]) => updated)
+      .catch(async (error: unknown) => {
+        // P2025: no row matched: deleted, or (with If-Match) changed meanwhile. The batch rolled back.
+        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025')) throw error;
+        const current = await this.db.identity.findUnique({ where: { id: existing.id } });
         throw new ConflictError(`The identity changed meanwhile (now at version ${current?.version ?? '?'}); read it again and retry`);
-      }
-      const updated = await tx.identity.findUniqueOrThrow({ where: { id: existing.id }, include: { workspace: true } });
-      await tx.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) });
-      return updated;
-    });
+      });
     return { identity, workflowNotified: change.tellsWorkflow ? await this.workflows.configChanged(workflowRecordOf(identity)) : true };
   }
 

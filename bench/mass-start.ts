@@ -5,7 +5,6 @@
  * The worker runs inside this bench process, so RSS and CPU figures are the whole process: the
  * worker plus the bench's Temporal client and the idle API. The printed units say so.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -20,6 +19,7 @@ import {
   hostCpuTicks,
   note,
   printFigure,
+  recordIdleIdentities,
   variedWorkingHours,
 } from './support';
 
@@ -35,14 +35,15 @@ export async function measureMassStart(stack: RealStack, identities: number): Pr
   collectGarbage();
   const rssBefore = process.memoryUsage().rss;
 
-  // A workspace id of their own lets a visibility query count exactly these workflows.
-  const workspaceId = `bench-mass-${randomUUID()}`;
+  // A workspace of their own lets a visibility query count exactly these workflows.
+  note(`mass start: recording ${identities} identities`);
+  const { workspaceId, ids } = await recordIdleIdentities(stack.db, identities, variedWorkingHours);
   note(`mass start: starting ${identities} identities, ${START_CONCURRENCY} at a time`);
   const started = performance.now();
   const hostBeforeStart = hostCpuTicks();
   await forEachConcurrently(identities, START_CONCURRENCY, async (index) => {
     await stack.identityWorkflows.start({
-      id: randomUUID(),
+      id: ids[index] as string,
       workspaceId,
       config: defaultIdentityConfig(variedWorkingHours(index)),
       workspaceScrapingPool: 0,

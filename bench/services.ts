@@ -31,6 +31,8 @@ import { note, type Stoppers } from './support';
 
 export interface BenchDatabase {
   db: Database;
+  /** The database's URL, for processes that open their own pool (the API, as in production). */
+  url: string;
 }
 
 export async function startDatabase(stoppers: Stoppers): Promise<BenchDatabase> {
@@ -44,7 +46,7 @@ export async function startDatabase(stoppers: Stoppers): Promise<BenchDatabase> 
   await applyMigrations(postgres.url);
   const db = createDatabase(postgres.url);
   stoppers.add('database client', () => db.$disconnect());
-  return { db };
+  return { db, url: postgres.url };
 }
 
 /** A fresh encryption key per bench run: nothing it writes is meant to be read again. */
@@ -69,7 +71,7 @@ export interface RealStack {
   temporal: RunningServer;
 }
 
-export async function startRealStack(stoppers: Stoppers, { db }: BenchDatabase): Promise<RealStack> {
+export async function startRealStack(stoppers: Stoppers, { db, url }: BenchDatabase): Promise<RealStack> {
   note('real stack: starting the Temporal dev server');
   const temporal = await startDevServer({ port: await freePort(), uiPort: await freePort(), headless: true });
   stoppers.add('Temporal dev server', () => temporal.stop());
@@ -96,7 +98,10 @@ export async function startRealStack(stoppers: Stoppers, { db }: BenchDatabase):
   });
 
   const identityWorkflows = new IdentityWorkflows(client, taskQueue);
-  const app = createApp({ db, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
+  // The API opens its own pool, as it does in its own process (npm run api) and under npm start.
+  const apiDb = createDatabase(url);
+  stoppers.add('API database client', () => apiDb.$disconnect());
+  const app = createApp({ db: apiDb, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
   });

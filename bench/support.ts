@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../db/client';
 import { DEFAULT_LINKEDIN_LIMITS } from '../domain/linkedin-limits';
 import type { WorkingHours } from '../domain/working-hours';
 import type { IdentityConfig } from '../workflows/identity-contract';
@@ -159,8 +161,26 @@ export function defaultIdentityConfig(workingHours: WorkingHours, version = 1): 
     workingHours,
     linkedinLimits: DEFAULT_LINKEDIN_LIMITS,
     likingsOptOut: false,
-    autoWithdraw: { enabled: true, afterDays: 14 },
+    autoWithdraw: { enabled: false, afterDays: 14 },
   };
+}
+
+/**
+ * `count` identities recorded in a workspace of their own, as the API would leave them (a workflow
+ * reads its identity's record at every pass and ends when there is none). Rows go in batches.
+ */
+export async function recordIdleIdentities(db: Database, count: number, hoursOf: (index: number) => WorkingHours): Promise<{ workspaceId: string; ids: string[] }> {
+  const workspace = await db.workspace.create({ data: { slug: `bench-${randomUUID()}`, name: 'bench' } });
+  const ids = Array.from({ length: count }, () => randomUUID());
+  for (let start = 0; start < count; start += 1000) {
+    await db.identity.createMany({
+      data: ids.slice(start, start + 1000).map((id, offset) => {
+        const hours = hoursOf(start + offset);
+        return { id, workspaceId: workspace.id, firstName: 'Idle', lastName: 'Bench', timeZone: hours.timeZone, workingDays: hours.days, workingStart: hours.start, workingEnd: hours.end, autoWithdrawEnabled: false };
+      }),
+    });
+  }
+  return { workspaceId: workspace.id, ids };
 }
 
 /**

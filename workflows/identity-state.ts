@@ -110,12 +110,17 @@ export function continuation(state: IdentityState): IdentityWorkflowInput {
 
 /**
  * A committed configuration, applied at once when newer than the workflow's own (clamped to the
- * hard ceilings); the next pass re-reads the record anyway. 'stale' when the workflow already has
- * this version or a newer one (a duplicate, or one overtaken by a later change).
+ * hard ceilings), without reading the record: every pass that acts reads it first anyway, so the
+ * workflow never acts on a configuration PostgreSQL does not hold. 'stale' when the workflow already
+ * has this version or a newer one (a duplicate, or one overtaken by a later change): then the
+ * record is read again at once, which also heals a workflow that took a version the database never
+ * committed.
  */
 export function applyConfigSignal(state: IdentityState, config: IdentityConfig): 'applied' | 'stale' {
-  state.changed = true;
-  if (config.version <= state.config.version) return 'stale';
+  if (config.version <= state.config.version) {
+    state.changed = true;
+    return 'stale';
+  }
   state.config = safeConfig(config);
   return 'applied';
 }
@@ -128,7 +133,6 @@ export function applyChange(state: IdentityState): void {
 
 export function applyScrapingPool(state: IdentityState, pool: number): void {
   state.scrapingPool = Number.isFinite(pool) ? Math.max(0, Math.floor(pool)) : 0;
-  state.changed = true;
 }
 
 export function markDeleted(state: IdentityState): void {

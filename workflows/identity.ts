@@ -217,7 +217,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         break;
       case 'sleep': {
         setCurrentDetails(`${describeStatus(state, now).inWindow ? 'inside working hours' : 'outside working hours'}: next: ${step.reason} at ${new Date(step.until).toISOString()}`);
-        const interrupted = await condition(() => state.deleted || state.changed, step.until - Date.now(), { summary: `sleep until ${step.reason}` });
+        // Any signal wakes it: a new configuration changes when to wake, a change of campaigns what is due.
+        const signalsBefore = signals;
+        const interrupted = await condition(() => state.deleted || signals !== signalsBefore, step.until - Date.now(), { summary: `sleep until ${step.reason}` });
         endPass(state);
         if (state.deleted) return;
         if ((!interrupted && step.then === 'continue-as-new') || workflowInfo().continueAsNewSuggested) {

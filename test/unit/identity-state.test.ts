@@ -223,9 +223,19 @@ describe('configuration', () => {
     const forged = config({ version: 5, linkedinLimits: { dailyConnectionRequests: 10_000, dailyMessages: -3, dailyScrapings: 1.5e9, raisedUntil: 'not a date' } });
     expect(applyConfigSignal(state, forged)).toBe('applied');
     expect(state.config.linkedinLimits).toEqual({ dailyConnectionRequests: 100, dailyMessages: 0, dailyScrapings: 1000, raisedUntil: null });
+    expect(state.changed).toBe(false); // applied without reading the record: the next pass that acts reads it first
     expect(applyConfigSignal(state, config({ version: 5 }))).toBe('stale');
+    expect(state.changed).toBe(true); // a version it already has: read the record again at once
+    expect(nextStep(state, MONDAY_10)).toEqual({ type: 'plan' });
     expect(applyConfigSignal(state, config({ version: 4 }))).toBe('stale');
-    expect(state.changed).toBe(true);
+  });
+
+  test('a configuration signal does not make a pass act on it: acting always reads the record first', () => {
+    const state = stateAfterPlan(MONDAY_10, { nextDueAt: { connectionRequest: MONDAY_10 } });
+    slotsAt(state, MONDAY_10);
+    endPass(state);
+    applyConfigSignal(state, config({ version: 2, linkedinLimits: { dailyConnectionRequests: 90, dailyMessages: 100, dailyScrapings: 0, raisedUntil: null } }));
+    expect(nextStep(state, MONDAY_10)).toEqual({ type: 'plan' });
   });
 
   test('the plan (what PostgreSQL holds) wins over any signal, so the workflow converges to the database', () => {
