@@ -64,7 +64,7 @@ export function createInvitationActivities({ db, linkedin }: { db: Database; lin
   }
 
   async function withdrawOne(invitation: LinkedinInvitation, reason: 'auto' | 'manual', at: number): Promise<void> {
-    const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '', at };
+    const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '', profileUrl: invitation.profileUrl, at };
     // Acceptance is observed first: an accepted invitation is recorded as such and never withdrawn.
     const seen = await linkedin.getInvitation(ids);
     if (seen.status === 'accepted') {
