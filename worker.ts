@@ -5,8 +5,10 @@
 import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
-import { createDatabase } from './db/client';
-import { selectLinkedinGateway } from './integrations/linkedin';
+import { createDatabase, type Database } from './db/client';
+import { prismaLinkedinAccountDirectory } from './db/linkedin-directory';
+import { prismaLinkedinSimulatorStore } from './db/linkedin-simulator-store';
+import { selectLinkedinGateway, type LinkedinGateway } from './integrations/linkedin';
 import { selectWarmupProvider } from './integrations/warmup';
 import { ConfigError, loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
@@ -62,6 +64,14 @@ export function keyringFor(config: Config): Keyring {
   return developmentKeyring(path.resolve(config.dataDir, 'encryption-keys'));
 }
 
+/** The configured LinkedIn gateway, reading Pacer's records (and, for the simulator, its shared state) from `db`. */
+export function linkedinGatewayFor(config: Config, db: Database, logger: Logger): LinkedinGateway {
+  return selectLinkedinGateway(
+    { environment: config.environment, ...config.linkedinGateway },
+    { logger, accounts: prismaLinkedinAccountDirectory(db), simulatorStore: prismaLinkedinSimulatorStore(db) },
+  );
+}
+
 /** Connects to Temporal and runs a worker until `signal` aborts; resolves when it has shut down. */
 export async function runWorker(config: Config, logger: Logger, signal: AbortSignal): Promise<void> {
   const db = createDatabase(required(config.databaseUrl, 'DATABASE_URL'));
@@ -73,7 +83,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
       taskQueue: config.temporal.taskQueue,
       activities: createActivities({
         db,
-        linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+        linkedin: linkedinGatewayFor(config, db, logger),
         keyring: keyringFor(config),
         warmup: selectWarmupProvider({ environment: config.environment, ...config.warmupProvider }, { logger }),
         emailProviders: { google: config.email.google, microsoft: config.email.microsoft },

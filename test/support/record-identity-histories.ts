@@ -21,7 +21,7 @@ import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createActivities } from '../../activities';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
 import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     await db.workspace.create({ data: { slug: 'record', name: 'record', apiKeys: { create: { name: 'record', keyHash: hashApiKey(apiKey) } } } });
     const app = createApp({ db, identityWorkflows: new IdentityWorkflows(env.client, TASK_QUEUE), logger: createLogger('silent'), bodyLimit: '100kb' });
     const auth = { Authorization: `Bearer ${apiKey}` };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator() }), workflowBundle: await workflowBundle() });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities: createActivities({ db, linkedin: createLinkedinSimulatorOn(db), keyring: testKeyring, warmup: createWarmupSimulator() }), workflowBundle: await workflowBundle() });
 
     await worker.runUntil(async () => {
       const skipTo = async (instant: DateTime) => env.sleep(instant.toMillis() - (await env.currentTimeMs()));
