@@ -222,8 +222,7 @@ export function unipileConnection(status: string): ObservedConnection {
     case 'CREATION_SUCCESS':
     case 'RECONNECTED':
     case 'SYNC_SUCCESS':
-    // Temporary: Unipile is (re)establishing the session; actions meanwhile fail as unavailable and are retried.
-    case 'CONNECTING':
+    case 'CONNECTING': // temporary: Unipile is (re)establishing the session; actions meanwhile fail as unavailable and are retried
       return { status: 'connected', reason: null };
     case 'CREDENTIALS':
       return { status: 'needs-reconnect', reason: 'Unipile reports CREDENTIALS: the LinkedIn session expired or was ended (password change, sign-out, LinkedIn restriction); sign in again' };

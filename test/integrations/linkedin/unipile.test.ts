@@ -106,15 +106,28 @@ function gatewayWith(url: string, records: UnipileExchange['records'] = { accoun
 }
 
 function invoke(gateway: LinkedinGateway, call: UnipileExchange['call']): Promise<unknown> {
-  const method = gateway[call.method] as (input: unknown) => Promise<unknown>;
-  if (typeof method !== 'function') throw new Error(`fixture names an unknown operation ${String(call.method)}`);
-  return method.call(gateway, call.input);
+  const operations: Record<string, (input: never) => Promise<unknown>> = {
+    sendConnectionRequest: (input) => gateway.sendConnectionRequest(input),
+    getInvitation: (input) => gateway.getInvitation(input),
+    withdrawInvitation: (input) => gateway.withdrawInvitation(input),
+    sendMessage: (input) => gateway.sendMessage(input),
+    scrapeProfile: (input) => gateway.scrapeProfile(input),
+    likeLatestPost: (input) => gateway.likeLatestPost(input),
+    getAccountStatus: (input) => gateway.getAccountStatus(input),
+    startHostedAuth: (input) => gateway.startHostedAuth(input),
+    getOwnProfile: (input) => gateway.getOwnProfile(input),
+    listRelations: (input) => gateway.listRelations(input),
+    listSentInvitations: (input) => gateway.listSentInvitations(input),
+  };
+  const operation = operations[call.method];
+  if (!operation) throw new Error(`fixture names an unknown operation ${call.method}`);
+  return operation(call.input as never);
 }
 
 /** The fields of a multipart body, as the server received it. */
 async function formFields(body: string, contentType: string | undefined): Promise<Record<string, string>> {
   const form = await new Response(body, { headers: { 'content-type': contentType ?? '' } }).formData();
-  return Object.fromEntries([...form.entries()].map(([name, value]) => [name, String(value)]));
+  return Object.fromEntries([...form.entries()].map(([name, value]) => [name, typeof value === 'string' ? value : `(file ${value.name})`]));
 }
 
 let server: ReplayServer;
@@ -213,7 +226,7 @@ describe('answers outside the documented ones', () => {
     ['a 200 that is not JSON', { status: 200, headers: { 'content-type': 'text/html' }, rawBody: '<html>maintenance</html>' }, 'unavailable', true],
     ['a 200 of another shape', json(200, { object: 'UserProfile', provider_id: 'x' }), 'unavailable', true],
   ] as const)('%s → %s', async (_case, response, code, retryable) => {
-    server.respondWith(response as RecordedResponse);
+    server.respondWith(response);
     const error = await capture(me());
     expect(error).toMatchObject({ code, retryable });
     if (code === 'rate-limited') expect((error as LinkedinRateLimitedError).retryAfterMs).toBeGreaterThan(0);
