@@ -647,7 +647,7 @@ export function defaultAcceptanceDelayMs(profileUrl: string): number | null {
 }
 
 /** 70% of people have a recent post to like. */
-function hasRecentPost(profileUrl: string): boolean {
+export function hasRecentPost(profileUrl: string): boolean {
   return hashString(`${profileUrl}#posts`) % 100 < 70;
 }
 
