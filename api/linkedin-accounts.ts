@@ -22,7 +22,6 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { type LinkedinConnection, type ObservedConnection, observeConnection } from '../domain/linkedin-connection';
-import { looksLikeShareToken } from '../domain/share-links';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { ConflictError, NotFoundError, type PacerError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../lib/errors';
@@ -54,6 +53,9 @@ export const connectLinkedinSchema = z.strictObject({
   successRedirectUrl: httpUrl.optional(),
   failureRedirectUrl: httpUrl.optional(),
 });
+
+/** Sign-in tokens are 256 random bits in base64url: anything else is refused before any lookup. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -224,7 +226,7 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
 
   router.post('/webhooks/linkedin/hosted-auth/:token', async (request, response) => {
     const token = String(request.params.token);
-    const row = looksLikeShareToken(token) ? await db.linkedinHostedAuth.findUnique({ where: { tokenHash: hashToken(token) } }) : null;
+    const row = TOKEN.test(token) ? await db.linkedinHostedAuth.findUnique({ where: { tokenHash: hashToken(token) } }) : null;
     const at = await now();
     if (!row || at >= row.expiresAt.getTime() + NOTIFICATION_GRACE_MS) {
       logger.info({ hostedAuthId: row?.id }, 'hosted sign-in notification refused');
