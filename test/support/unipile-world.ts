@@ -45,6 +45,8 @@ export interface UnipileWorld {
   setStatus(accountId: string, status: WorldAccount['status']): void;
   messagesTo(accountId: string, slug: string): string[];
   reactionsOf(accountId: string): number;
+  /** The next request to `METHOD /path` is acted on but never answered (the answer is lost on the way back). */
+  loseNextAnswer(route: string): void;
   close(): Promise<void>;
 }
 
@@ -57,8 +59,11 @@ export async function startUnipileWorld(): Promise<UnipileWorld> {
   const accounts = new Map<string, WorldAccount>();
   const requests: string[] = [];
   const world = { now: Date.parse('2026-03-02T09:00:00.000Z') };
+  const losing = new Set<string>();
 
   const json = (response: http.ServerResponse, status: number, body: unknown) => {
+    const route = (response.req as http.IncomingMessage & { route?: string }).route;
+    if (route !== undefined && losing.delete(route)) return; // acted on, never answered
     response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   };
   const problem = (response: http.ServerResponse, status: number, slug: string, title: string, detail: string) =>
@@ -88,7 +93,8 @@ export async function startUnipileWorld(): Promise<UnipileWorld> {
   async function handle(request: http.IncomingMessage, body: string, response: http.ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://world');
     const route = `${request.method} ${url.pathname}`;
-    requests.push(`${request.method} ${url.pathname}`);
+    (request as http.IncomingMessage & { route?: string }).route = route;
+    requests.push(route);
     if (request.headers['x-api-key'] !== apiKey) return problem(response, 401, 'missing_credentials', 'Missing credentials', 'Some credentials are necessary to perform the request.');
 
     if (route === 'POST /api/v1/hosted/accounts/link') {
@@ -223,6 +229,9 @@ export async function startUnipileWorld(): Promise<UnipileWorld> {
     },
     reactionsOf(accountId) {
       return accounts.get(accountId)!.reactions.size;
+    },
+    loseNextAnswer(route) {
+      losing.add(route);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -243,3 +243,53 @@ describe.each(worlds)('%s', (_name, makeWorld) => {
     await expect(world.gateway.getAccountStatus({ identityId, at })).resolves.toMatchObject({ status: 'not-connected', accountId: null });
   });
 });
+
+describe('Unipile: an answer lost after the request arrived', () => {
+  // The adapter's timeout is short here; Unipile acted, the answer never came back. A retry must not act again.
+  function gatewayFor(identityId: string, accountId: string) {
+    const { directory } = records((id) => (id === identityId ? accountId : null));
+    return createUnipileLinkedinGateway({ dsn: unipile.url, apiKey: unipile.apiKey, accounts: directory, timeoutMs: 300 });
+  }
+
+  it('an invitation: the retry finds it pending and returns it; one invitation exists', async () => {
+    const identityId = randomUUID();
+    const accountId = unipile.addAccount();
+    const gateway = gatewayFor(identityId, accountId);
+    const person = `https://www.linkedin.com/in/lost-${randomUUID().slice(0, 8)}`;
+    const invite = () => gateway.sendConnectionRequest({ identityId, profileUrl: person, idempotencyKey: 'campaign-1:lead-7:step-1', at: T0 });
+    unipile.loseNextAnswer('POST /api/v1/users/invite');
+    expect(await rejection(invite())).toMatchObject({ code: 'unavailable', retryable: true });
+    const retried = await invite();
+    expect(retried).toEqual({ invitationId: expect.any(String), status: 'pending' });
+    const pending = await gateway.listSentInvitations({ identityId, cursor: null, at: T0 });
+    expect(pending.items.filter((item) => item.profileUrl === person)).toEqual([expect.objectContaining({ invitationId: retried.invitationId })]);
+  });
+
+  it('a message: the retry finds it among the recent messages; it was sent once', async () => {
+    const identityId = randomUUID();
+    const accountId = unipile.addAccount();
+    const gateway = gatewayFor(identityId, accountId);
+    const slug = `lost-${randomUUID().slice(0, 8)}`;
+    const person = `https://www.linkedin.com/in/${slug}`;
+    const { invitationId } = await gateway.sendConnectionRequest({ identityId, profileUrl: person, idempotencyKey: 'k', at: T0 });
+    expect(invitationId).toEqual(expect.any(String));
+    unipile.accept(accountId, slug);
+    const send = () => gateway.sendMessage({ identityId, profileUrl: person, text: 'Thanks for connecting!', idempotencyKey: 'campaign-1:lead-7:step-2', at: unipile.now });
+    unipile.loseNextAnswer('POST /api/v1/chats');
+    expect(await rejection(send())).toMatchObject({ code: 'unavailable', retryable: true });
+    await expect(send()).resolves.toEqual({ messageId: expect.any(String) });
+    expect(unipile.messagesTo(accountId, slug)).toEqual(['Thanks for connecting!']);
+  });
+
+  it('a withdrawal: the retry finds nothing pending and reports it withdrawn', async () => {
+    const identityId = randomUUID();
+    const accountId = unipile.addAccount();
+    const gateway = gatewayFor(identityId, accountId);
+    const person = `https://www.linkedin.com/in/lost-${randomUUID().slice(0, 8)}`;
+    const { invitationId } = await gateway.sendConnectionRequest({ identityId, profileUrl: person, idempotencyKey: 'k', at: T0 });
+    const withdraw = () => gateway.withdrawInvitation({ identityId, invitationId, profileUrl: person, idempotencyKey: `withdraw/${invitationId}`, at: T0 + DAY });
+    unipile.loseNextAnswer(`DELETE /api/v1/users/invite/sent/${invitationId}`);
+    expect(await rejection(withdraw())).toMatchObject({ code: 'unavailable', retryable: true });
+    await expect(withdraw()).resolves.toEqual({ invitationId, status: 'withdrawn' });
+  });
+});
