@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { identityWorkflowId } from '../../workflows/identity';
 import { TEST_PUBLIC_BASE_URL, TEST_UNIPILE_WEBHOOK_SECRET, createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
+import { connectLinkedin, deliverSignIn, signInOnSimulator, unipileWebhook } from '../support/linkedin';
 
 const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 const SECRET_HEADER = 'X-Pacer-Webhook-Secret';
@@ -32,31 +33,14 @@ async function newIdentity(firstName = 'Ada'): Promise<string> {
   return response.body.id as string;
 }
 
-/** Delivers what the service POSTs after a sign-in, to the path of its notification URL. */
-function deliver(notification: { notifyUrl: string; body: object }) {
-  expect(notification.notifyUrl.startsWith(`${TEST_PUBLIC_BASE_URL}/webhooks/linkedin/hosted-auth/`)).toBe(true);
-  return request(harness.app).post(notification.notifyUrl.slice(TEST_PUBLIC_BASE_URL.length)).send(notification.body);
-}
-
-/** Opens a sign-in for the identity through the API and completes it on the simulator's page. */
-async function signIn(identityId: string) {
-  const opened = await request(harness.app).post(`/identities/${identityId}/linkedin/connect`).set(auth()).send({ successRedirectUrl: 'https://app.example.com/done' });
-  expect(opened.status).toBe(201);
-  const notification = await harness.linkedin.completeHostedAuth(opened.body.url as string, { at: Date.now() });
-  return { opened: opened.body as { id: string; type: string; url: string }, notification };
-}
+const deliver = (notification: Parameters<typeof deliverSignIn>[1]) => deliverSignIn(harness.app, notification);
+const signIn = (identityId: string) => signInOnSimulator(harness.app, harness.linkedin, auth(), identityId);
+const webhook = (body: unknown, secret: string | null = TEST_UNIPILE_WEBHOOK_SECRET) => unipileWebhook(harness.app, body as object, secret);
 
 async function connectedIdentity(): Promise<{ identityId: string; accountId: string }> {
   const identityId = await newIdentity();
-  const { notification } = await signIn(identityId);
-  expect((await deliver(notification)).status).toBe(200);
-  return { identityId, accountId: notification.body.account_id };
+  return { identityId, accountId: await connectLinkedin(harness.app, harness.linkedin, auth(), identityId) };
 }
-
-const webhook = (body: unknown, secret: string | null = TEST_UNIPILE_WEBHOOK_SECRET) => {
-  const call = request(harness.app).post('/webhooks/unipile');
-  return (secret === null ? call : call.set(SECRET_HEADER, secret)).send(body as object);
-};
 
 async function linkedinOf(identityId: string) {
   const shown = await request(harness.app).get(`/identities/${identityId}`).set(auth());
