@@ -539,7 +539,12 @@ export function createUnipileLinkedinGateway(options: UnipileGatewayOptions): Li
     const invitationId = checkId('invitationId', input.invitationId);
     const profileUrl = canonicalProfileUrl(input.profileUrl);
     const { accountId } = await accountFor(input.identityId);
-    const profile = await readProfile(accountId, profileUrl, at);
+    const profile = await readProfile(accountId, profileUrl, at).catch((error: unknown) => {
+      // The person's profile is gone (account closed): so is the invitation.
+      if (error instanceof LinkedinNotFoundError) return null;
+      throw error;
+    });
+    if (profile === null) return { invitationId, providerId: '', accountId, status: 'withdrawn', acceptedAt: null };
     const base = { invitationId, providerId: profile.provider_id, accountId };
     if (isConnection(profile)) return { ...base, status: 'accepted', acceptedAt: (await connectedAt(accountId, profile.provider_id, at)) ?? at };
     if (hasPendingInvitation(profile)) return { ...base, status: 'pending', acceptedAt: null };
