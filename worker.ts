@@ -5,7 +5,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
-import { selectLinkedinGateway } from './integrations/linkedin';
+import { linkedinGatewayFor } from './db/linkedin-gateway';
 import { selectWarmupProvider } from './integrations/warmup';
 import { ConfigError, loadConfig, required, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
@@ -77,7 +77,7 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
       taskQueue: config.temporal.taskQueue,
       activities: createActivities({
         db,
-        linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+        linkedin: linkedinGatewayFor(config, db, logger),
         keyring: keyringFor(config),
         warmup: selectWarmupProvider({ environment: config.environment, ...config.warmupProvider }, { logger }),
         emailProviders: { google: config.email.google, microsoft: config.email.microsoft },

@@ -103,7 +103,7 @@ export function createInvitationActivities({ db, linkedin }: { db: Database; lin
       const invitation = await db.linkedinInvitation.findFirst({ where: { id: input.invitationId, identityId: input.identityId } });
       if (!invitation || invitation.status !== 'pending') return 'not-pending';
       assertBeforeDeadline(clock, input.deadline, 'withdrawal');
-      const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '' };
+      const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '', profileUrl: invitation.profileUrl };
       try {
         const seen = await linkedin.getInvitation({ ...ids, at: clock.now() });
         if (seen.status === 'accepted') {

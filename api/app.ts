@@ -11,6 +11,7 @@ import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
 import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
+import { linkedinAccountRoutes, linkedinWebhookRoutes, type LinkedinApiSettings } from './linkedin-accounts';
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
 import { httpMetrics, operationsRoutes, readinessCheck } from './operations';
@@ -37,6 +38,8 @@ export interface ApiDependencies {
   oauth?: OAuthSettings;
   /** METRICS_TOKEN: when set, /metrics requires it as a Bearer token. */
   metricsToken?: string;
+  /** The LinkedIn gateway for hosted sign-in and creating identities from an account, and the Unipile webhook secret; those routes answer 503 without it. */
+  linkedin?: LinkedinApiSettings;
 }
 
 export function createApp(deps: ApiDependencies): Express {
@@ -58,19 +61,23 @@ export function createApp(deps: ApiDependencies): Express {
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
   const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
   const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
+  const now = deps.now ?? (() => Promise.resolve(Date.now()));
   // Public, before the API key check: the token in the path is the only credential.
   app.use('/share', shareHeaders);
   app.use(publicShareRoutes(deps.db, deps.logger, shareLinks));
+  // Called by the LinkedIn automation service: the URL's token or the webhook's secret header authenticates it.
+  app.use(linkedinWebhookRoutes(deps.db, deps.identityWorkflows, deps.linkedin, now, deps.logger));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
   app.use(oauth.callbacks);
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  app.use(identityRoutes(deps.db, identities, warmups));
+  app.use(identityRoutes(deps.db, identities, warmups, deps.linkedin, now));
+  app.use(linkedinAccountRoutes(deps.db, identities, deps.linkedin, now));
   app.use(identitySettingsRoutes(deps.db, identities));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));
-  app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, deps.now ?? (() => Promise.resolve(Date.now()))));
+  app.use(linkedinInvitationRoutes(deps.db, identities, deps.identityWorkflows, now));
   app.use(emailInboxRoutes(deps.db, identities, connections, deps.identityWorkflows, connector));
   app.use(oauth.authorize);
   app.use(shareLinkRoutes(deps.db, identities, shareLinks));

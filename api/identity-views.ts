@@ -24,6 +24,11 @@ export function identityView(identity: Identity) {
     phoneNumber: identity.phoneNumber,
     workingHours: workingHoursOf(identity),
     linkedin: {
+      /** Whether the account can act (domain/linkedin-connection), since when, and why not. */
+      status: identity.linkedinStatus,
+      since: identity.linkedinStatusSince.toISOString(),
+      reason: identity.linkedinStatusReason,
+      accountId: identity.linkedinAccountId,
       salesNavigatorEnabled: identity.salesNavigatorEnabled,
       rateLimits: linkedinLimitsOf(identity),
       withdrawals: { autoWithdraw: identity.autoWithdrawEnabled, thresholdDays: identity.autoWithdrawAfterDays },

@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { createDatabase } from '../db/client';
-import { selectLinkedinGateway } from '../integrations/linkedin';
+import { linkedinGatewayFor } from '../db/linkedin-gateway';
 import { loadConfig, required, type Config } from '../lib/config';
 import { createLogger, type Logger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -28,6 +28,10 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSearchAttributes(connection, config.temporal.namespace);
   await registerEnvironmentApiKeys(db, config.environmentApiKeys);
+  const linkedin = linkedinGatewayFor(config, db, logger);
+  if (linkedin.adapter === 'unipile' && config.unipileWebhookSecret === undefined) {
+    logger.warn({ linkedinGateway: 'unipile' }, 'UNIPILE_WEBHOOK_SECRET is not set: POST /webhooks/unipile refuses every delivery, so acceptances and account status changes are not seen');
+  }
   const app = createApp({
     db,
     identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue, logger),
@@ -35,10 +39,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
     metricsToken: config.metrics.token,
-    shareLinks: {
-      publicBaseUrl: config.publicBaseUrl,
-      linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
-    },
+    shareLinks: { publicBaseUrl: config.publicBaseUrl, linkedin },
+    linkedin: { gateway: linkedin, publicBaseUrl: config.publicBaseUrl, unipileWebhookSecret: config.unipileWebhookSecret },
     email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
     oauth: {
       keyring: keyringFor(config),

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createWorkspaceSchema, createApiKeySchema, updateWorkspaceSchema } from './admin';
 import { addLeadsSchema, createCampaignSchema } from './campaign-schemas';
+import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
+import { connectLinkedinSchema } from './linkedin-accounts';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from './email-inboxes';
 import { paginationSchema } from './pagination';
@@ -18,7 +20,7 @@ import {
   workingHoursSchema,
 } from './schemas';
 
-type Security = 'apiKey' | 'operator' | 'none';
+type Security = 'apiKey' | 'operator' | 'webhookSecret' | 'none';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -47,7 +49,7 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/docs', summary: 'This document as a page', tag: 'System', security: 'none', produces: 'text/html', success: [200, 'HTML'] },
   { method: 'get', path: '/workspace', summary: "The caller's workspace", tag: 'Workspace', security: 'apiKey', success: [200, 'The workspace'] },
   { method: 'post', path: '/identities', summary: 'Create an identity by hand', tag: 'Identities', security: 'apiKey', body: createIdentitySchema, success: [201, 'Created; its workflow runs'] },
-  { method: 'post', path: '/identities/from-linkedin', summary: 'Create an identity from a LinkedIn profile', tag: 'Identities', security: 'apiKey', body: createIdentityFromLinkedinSchema, success: [201, 'Created; contact details filled from the profile'] },
+  { method: 'post', path: '/identities/from-linkedin', summary: "Create an identity from a LinkedIn account connected through this workspace's hosted sign-in (linkedinAccountId); contact details come from the account's own profile", tag: 'Identities', security: 'apiKey', body: createIdentityFromLinkedinSchema, success: [201, 'Created, connected; contact details filled from the profile'] },
   { method: 'get', path: '/identities', summary: "List the workspace's identities", tag: 'Identities', security: 'apiKey', query: paginationSchema, success: [200, 'A page of identities and the next cursor'] },
   { method: 'get', path: '/identities/:id', summary: 'An identity with its live workflow status', tag: 'Identities', security: 'apiKey', success: [200, 'The identity; ETag is its version'] },
   { method: 'patch', path: '/identities/:id', summary: 'Edit contact details', tag: 'Identities', security: 'apiKey', body: updateIdentitySchema, ifMatch: true, success: [200, 'The updated identity'] },
@@ -61,6 +63,11 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/identities/:id/linkedin/invitations', summary: 'List invitations, optionally by status', tag: 'LinkedIn invitations', security: 'apiKey', query: listInvitationsSchema, success: [200, 'A page of invitations'] },
   { method: 'post', path: '/identities/:id/linkedin/invitations/withdraw', summary: 'Withdraw pending invitations in bulk (each id answered on its own)', tag: 'LinkedIn invitations', security: 'apiKey', body: withdrawInvitationsSchema, success: [200, 'Per-id outcomes'] },
   { method: 'get', path: '/identities/:id/linkedin/withdrawals', summary: 'Withdrawal history: who, when, auto or manual', tag: 'LinkedIn invitations', security: 'apiKey', query: paginationSchema, success: [200, 'A page of withdrawals'] },
+  { method: 'post', path: '/identities/:id/linkedin/connect', summary: "Open a hosted LinkedIn sign-in for the identity: reconnect its account, or connect one (the service notifies Pacer when done)", tag: 'LinkedIn accounts', security: 'apiKey', body: connectLinkedinSchema, bodyOptional: true, success: [201, '{ id, type, url, expiresAt }: send the person to url'] },
+  { method: 'post', path: '/linkedin/hosted-auth-links', summary: 'Open a hosted LinkedIn sign-in to connect an account and then create an identity from it', tag: 'LinkedIn accounts', security: 'apiKey', body: connectLinkedinSchema, bodyOptional: true, success: [201, '{ id, type, url, expiresAt }'] },
+  { method: 'get', path: '/linkedin/hosted-auth-links/:id', summary: 'A hosted sign-in: pending, expired, or completed with its accountId', tag: 'LinkedIn accounts', security: 'apiKey', success: [200, 'The sign-in'] },
+  { method: 'post', path: '/webhooks/linkedin/hosted-auth/:token', summary: "Called by the LinkedIn service when a hosted sign-in completes ({status, account_id, name}); the URL's token authenticates it; a repeat changes nothing", tag: 'LinkedIn accounts', security: 'none', body: hostedAuthNotificationSchema, success: [200, 'Recorded (changed: false for a repeat)'] },
+  { method: 'post', path: '/webhooks/unipile', summary: "Unipile's webhooks: new_relation (the invitation is accepted) and AccountStatus (the identity's LinkedIn status); other events are ignored; a repeat changes nothing", tag: 'LinkedIn accounts', security: 'webhookSecret', body: unipileWebhookSchema, success: [200, 'handled, and what changed'] },
   { method: 'get', path: '/identities/:id/status', summary: 'Live status from the workflow', tag: 'Identity settings', security: 'apiKey', success: [200, "Window, today's budgets, likes, withdrawals"] },
   { method: 'post', path: '/campaigns', summary: 'Create a campaign (draft) for an identity', tag: 'Campaigns', security: 'apiKey', body: createCampaignSchema, success: [201, 'Created as a draft'] },
   { method: 'get', path: '/campaigns', summary: "List the workspace's campaigns", tag: 'Campaigns', security: 'apiKey', query: paginationSchema, success: [200, 'A page of campaigns'] },
@@ -156,6 +163,7 @@ function operationObject(operation: Operation) {
   }
   if (operation.ifMatch || operation.method === 'post') responses['409'] = problem('Conflict');
   if (operation.path.startsWith('/identities') || operation.path.startsWith('/campaigns') || operation.security === 'operator') responses['503'] = problem('Temporal unreachable (nothing changed), or operator routes disabled');
+  if (operation.path.startsWith('/linkedin') || operation.path.startsWith('/webhooks')) responses['503'] = problem('No LinkedIn gateway or webhook secret configured, the LinkedIn service failed, or Temporal unreachable (deliver again)');
   return {
     summary: operation.summary,
     tags: [operation.tag],
@@ -183,6 +191,7 @@ export function openApiDocument() {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key' },
         operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_API_KEY' },
+        webhookSecret: { type: 'apiKey', in: 'header', name: 'X-Pacer-Webhook-Secret', description: 'UNIPILE_WEBHOOK_SECRET, set as a header when registering the webhook' },
       },
       schemas: { Problem: problemSchema },
     },
@@ -198,7 +207,7 @@ function escapeHtml(text: string): string {
 function docsPage(document: ReturnType<typeof openApiDocument>): string {
   const sections = OPERATIONS.map((operation) => {
     const body = operation.body ? `<details><summary>Request body</summary><pre>${escapeHtml(JSON.stringify(jsonSchemaOf(operation.body), null, 2))}</pre></details>` : '';
-    return `<section><h3><code>${operation.method.toUpperCase()} ${escapeHtml(operation.path)}</code></h3><p>${escapeHtml(operation.summary)} <small>(${operation.tag}; ${operation.security === 'none' ? 'no key' : `${operation.security} key`})</small></p>${body}</section>`;
+    return `<section><h3><code>${operation.method.toUpperCase()} ${escapeHtml(operation.path)}</code></h3><p>${escapeHtml(operation.summary)} <small>(${operation.tag}; ${operation.security === 'none' ? 'no key' : operation.security === 'webhookSecret' ? 'webhook secret header' : `${operation.security} key`})</small></p>${body}</section>`;
   }).join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(document.info.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f5f5f5;padding:.5rem;overflow:auto}section{border-top:1px solid #ddd}</style></head>

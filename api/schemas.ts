@@ -57,24 +57,18 @@ export const createIdentitySchema = z.strictObject({
   workingHours: workingHoursSchema,
 });
 
-const linkedinProfileUrl = httpUrl.refine(
-  (url) => /^https?:\/\/([a-z]{2,3}\.|www\.)?linkedin\.com\/in\/[^/?#]+\/?([?#].*)?$/i.test(url),
-  'must be a LinkedIn profile URL (https://www.linkedin.com/in/...)',
-);
-
-/** A profile as a connected LinkedIn account reports it; every field stays editable afterwards. */
+/**
+ * An identity from a LinkedIn account connected through hosted sign-in (POST /linkedin/hosted-auth-links):
+ * its contact details come from the account's own profile; every field stays editable afterwards.
+ */
 export const createIdentityFromLinkedinSchema = z.strictObject({
-  profile: z.strictObject({
-    profileUrl: linkedinProfileUrl,
-    firstName: contactDetailsShape.firstName,
-    lastName: contactDetailsShape.lastName,
-    headline: z.string().trim().max(300).optional(),
-    jobTitle: contactDetailsShape.jobTitle,
-    pictureUrl: contactDetailsShape.profilePictureUrl,
-    salesNavigatorEnabled: salesNavigatorEnabled.optional(),
-  }),
+  /** The hosted sign-in's result (the automation service's account id, e.g. Unipile's). */
+  linkedinAccountId: z.string().trim().min(1).max(200),
   workingHours: workingHoursSchema,
+  /** Defaults to the account's sign-in email when LinkedIn reports one. */
   email: contactDetailsShape.email,
+  /** Defaults to whether the account holds a Sales Navigator seat. */
+  salesNavigatorEnabled: salesNavigatorEnabled.optional(),
 });
 
 export const updateIdentitySchema = z

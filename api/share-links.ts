@@ -22,6 +22,7 @@ import type { Logger } from '../lib/logger';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
 import { isUuid } from './ids';
+import { openHostedAuth } from './linkedin-accounts';
 import { ShareRateLimiter } from './share-rate-limit';
 
 /** What a valid link grants: reconnecting this one identity's accounts. */
@@ -60,7 +61,7 @@ export interface ShareLinkOptions {
   publicBaseUrl: string;
   /** The clock links are created and checked with (tests move it). */
   now?: () => number;
-  /** The LinkedIn gateway, for the LinkedIn status and reconnect. Without it LinkedIn shows as unknown and reconnect answers 503. */
+  /** The LinkedIn gateway, for the hosted LinkedIn sign-in. Without it reconnecting LinkedIn answers 503. */
   linkedin?: LinkedinGateway;
   limiter?: ShareRateLimiter;
 }
@@ -171,33 +172,31 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
   router.get('/share/:token', async (request, response) => {
     const context = await access(request);
     const identity = await db.identity.findUniqueOrThrow({ where: { id: context.identityId }, include: { emailInboxes: { orderBy: { createdAt: 'asc' } } } });
-    const linkedinStatus = options?.linkedin
-      ? await options.linkedin.getAccountStatus({ identityId: identity.id, at: context.now }).then(
-          (answer) => answer.status,
-          () => 'unknown' as const,
-        )
-      : ('unknown' as const);
     const base = `/share/${String(request.params.token)}/identities/${identity.id}`;
     response.json({
       identity: { id: identity.id, firstName: identity.firstName, lastName: identity.lastName },
       expiresAt: new Date(context.expiresAt).toISOString(),
-      linkedin: { status: linkedinStatus, reconnect: `POST ${base}/linkedin/reconnect` },
+      linkedin: {
+        status: identity.linkedinStatus,
+        since: identity.linkedinStatusSince.toISOString(),
+        reason: identity.linkedinStatusReason,
+        reconnect: `POST ${base}/linkedin/reconnect`,
+      },
       inboxes: identity.emailInboxes.map((inbox) => ({ id: inbox.id, address: inbox.email, provider: inbox.provider, status: inbox.status, reconnect: `POST ${base}/email-accounts/${inbox.id}/reconnect` })),
       actions: { connectImapInbox: `POST ${base}/email-accounts`, startGoogleOAuth: `POST ${base}/oauth/google/start`, startMicrosoftOAuth: `POST ${base}/oauth/microsoft/start` },
     });
   });
 
-  /** A sign-in page of the LinkedIn automation service where the owner reconnects LinkedIn. */
+  /** The automation service's hosted sign-in page, where the owner signs in to LinkedIn again (or for the first time). */
   router.post('/share/:token/identities/:identityId/linkedin/reconnect', async (request, response) => {
     const context = await access(request, String(request.params.identityId));
     if (!options?.linkedin) throw new ServiceUnavailableError('No LinkedIn gateway is configured for the API');
-    const session = await options.linkedin.startReconnect({ identityId: context.identityId, at: context.now, idempotencyKey: `share/${context.linkId}/reconnect/${context.now}` }).catch((error: unknown) => {
-      throw new ServiceUnavailableError(`The LinkedIn service could not open a reconnect session (${(error as Error).message})`);
-    });
+    const identity = await db.identity.findUniqueOrThrow({ where: { id: context.identityId } });
+    const opened = await openHostedAuth(db, { gateway: options.linkedin, publicBaseUrl: options.publicBaseUrl }, { workspaceId: context.workspaceId, identity, at: context.now });
     await db.auditEntry.create({
-      data: { workspaceId: context.workspaceId, entityType: 'identity', entityId: context.identityId, action: 'identity.share-link.linkedin-reconnect', after: { linkId: context.linkId } },
+      data: { workspaceId: context.workspaceId, entityType: 'identity', entityId: context.identityId, action: 'identity.share-link.linkedin-reconnect', after: { linkId: context.linkId, hostedAuthId: opened.id, type: opened.type } },
     });
-    response.json({ reconnectUrl: session.reconnectUrl, expiresAt: new Date(session.expiresAt).toISOString() });
+    response.json({ reconnectUrl: opened.url, type: opened.type, expiresAt: opened.expiresAt });
   });
 
   // Inbox actions: the API's own inbox connection, acting on the link's identity only.

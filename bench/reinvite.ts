@@ -37,7 +37,7 @@ export async function measureReinviteScenario(stoppers: Stoppers, { db }: BenchD
   const workingHours: WorkingHours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
   const workspace = await db.workspace.create({ data: { slug: `bench-reinvite-${randomUUID()}`, name: 'bench re-invite' } });
   const identity = await db.identity.create({
-    data: { workspaceId: workspace.id, firstName: 'Reinvite', lastName: 'Bench', timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end, autoWithdrawAfterDays: 7 },
+    data: { workspaceId: workspace.id, firstName: 'Reinvite', lastName: 'Bench', timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end, autoWithdrawEnabled: true, autoWithdrawAfterDays: 7 },
   });
   const first = await campaignInviting(db, workspace.id, identity.id, 'first');
   const identityWorkflows = new IdentityWorkflows(env.client, taskQueue);

@@ -17,8 +17,8 @@ import { createApp } from '../api/app';
 import { IdentityWorkflows } from '../api/identity-workflows';
 import { createDatabase, type Database } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
+import { createLinkedinSimulatorOn } from '../db/linkedin-simulator-store';
 import { applyMigrations } from '../db/migrate';
-import { createLinkedinSimulator } from '../integrations/linkedin';
 import { createWarmupSimulator } from '../integrations/warmup';
 import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -54,7 +54,7 @@ const benchKeyring = parseKeyring(generateKeyringEntry('bench'));
 
 /** The worker's activities; the LinkedIn simulator stands in for the automation service (idle identities never act). */
 export function benchActivities(db: Database) {
-  return createActivities({ db, linkedin: createLinkedinSimulator(), keyring: benchKeyring, warmup: createWarmupSimulator() });
+  return createActivities({ db, linkedin: createLinkedinSimulatorOn(db), keyring: benchKeyring, warmup: createWarmupSimulator() });
 }
 
 export interface RealStack {

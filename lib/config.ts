@@ -42,9 +42,12 @@ const environmentSchema = z.object({
   DEV_MAILBOX_SMTP_PORT: port.default(1025),
   PACER_DATA_DIR: z.string().default('.data'),
   PACER_ENCRYPTION_KEYS: optionalString,
-  LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
+  LINKEDIN_GATEWAY: z.enum(['unipile', 'http', 'simulator']).optional(),
   LINKEDIN_GATEWAY_URL: optionalString,
   LINKEDIN_GATEWAY_TOKEN: optionalString,
+  UNIPILE_DSN: optionalString,
+  UNIPILE_API_KEY: optionalString,
+  UNIPILE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   WARMUP_PROVIDER: z.enum(['http', 'simulator']).optional(),
   WARMUP_PROVIDER_URL: optionalString,
   WARMUP_PROVIDER_TOKEN: optionalString,
@@ -90,8 +93,16 @@ export interface Config {
   dataDir: string;
   /** `<keyId>:<base64 key>,…` (lib/secrets); unset outside production means a key kept in the data folder. */
   encryptionKeys: string | undefined;
-  /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
-  linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  /** Which LinkedIn adapter the worker and the API use (integrations/linkedin selectLinkedinGateway decides the default). */
+  linkedinGateway: {
+    adapter: 'unipile' | 'http' | 'simulator' | undefined;
+    baseUrl: string | undefined;
+    token: string | undefined;
+    unipileDsn: string | undefined;
+    unipileApiKey: string | undefined;
+  };
+  /** The secret header value Unipile's webhooks carry (set when registering them); POST /webhooks/unipile answers 503 without it. */
+  unipileWebhookSecret: string | undefined;
   /** Which warm-up provider the worker uses (integrations/warmup selectWarmupProvider decides the default). */
   warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
   /** The API's public URL (PUBLIC_BASE_URL): share links and OAuth callbacks point there, never to a request's Host header. Required in production. */
@@ -167,7 +178,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     devMailbox: devMailboxOf(env),
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
-    linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
+    linkedinGateway: {
+      adapter: env.LINKEDIN_GATEWAY,
+      baseUrl: env.LINKEDIN_GATEWAY_URL,
+      token: env.LINKEDIN_GATEWAY_TOKEN,
+      unipileDsn: env.UNIPILE_DSN,
+      unipileApiKey: env.UNIPILE_API_KEY,
+    },
+    unipileWebhookSecret: env.UNIPILE_WEBHOOK_SECRET,
     warmupProvider: { adapter: env.WARMUP_PROVIDER, baseUrl: env.WARMUP_PROVIDER_URL, token: env.WARMUP_PROVIDER_TOKEN },
     publicBaseUrl: publicBaseUrlOf(env.PUBLIC_BASE_URL, env.NODE_ENV, env.API_HOST, env.API_PORT),
     email: {

@@ -2,15 +2,19 @@
  * The LinkedIn gateway: the only way Pacer acts on LinkedIn (SPEC §6).
  *
  * LinkedIn has no public API for invitations or messages, so Pacer talks to an external automation
- * service through this interface. Two adapters implement it:
- * - `http-gateway.ts`: the documented HTTP contract (`CONTRACT.md`), used in production;
- * - `simulator.ts`: an in-memory SIMULATOR that behaves like LinkedIn, for development and tests.
+ * service through this interface. Three adapters implement it:
+ * - `unipile.ts`: Unipile's public API v1 (hosted sign-in, invitations, relations, chats, reactions);
+ * - `http-gateway.ts`: Pacer's own documented HTTP contract (`CONTRACT.md`), for a service of your own;
+ * - `simulator.ts`: a SIMULATOR that behaves like LinkedIn, for development and tests (state in PostgreSQL).
  *
  * Every call carries `at`, the caller's notion of now (epoch ms). Activities pass the workflow's
- * time, so the simulator stays consistent under Temporal time-skipping; the HTTP adapter only sends it
- * for tracing. Every action that changes something on LinkedIn carries an `idempotencyKey`: the same
- * key never acts twice.
+ * time, so the simulator stays consistent under Temporal time-skipping; the real adapters only use it
+ * for tracing and for "recent" windows. Every action that changes something on LinkedIn carries an
+ * `idempotencyKey`: the same key never acts twice. Unipile has no idempotency keys, so its adapter
+ * gets the same guarantee by reading LinkedIn's state before it acts.
  */
+
+import type { LinkedinConnectionStatus } from '../../domain/linkedin-connection';
 
 export type InvitationStatus = 'pending' | 'accepted' | 'withdrawn';
 
@@ -26,12 +30,16 @@ export interface SendConnectionRequestInput {
 export interface GetInvitationInput {
   identityId: string;
   invitationId: string;
+  /** The invited person. Services without a look-up by invitation id (Unipile) read the person's profile instead. */
+  profileUrl: string;
   at: number;
 }
 
 export interface WithdrawInvitationInput {
   identityId: string;
   invitationId: string;
+  /** The invited person (see {@link GetInvitationInput.profileUrl}). */
+  profileUrl: string;
   idempotencyKey: string;
   at: number;
 }
@@ -68,9 +76,99 @@ export interface LinkedinProfile {
   pictureUrl: string | null;
 }
 
+/** The connected account's own profile (`users/me`): what an identity created from it is filled with. */
+export interface LinkedinOwnProfile extends LinkedinProfile {
+  /** LinkedIn's member id of the account (`ACoAA…`). */
+  providerId: string;
+  /** The account's sign-in email, when the service reports it. */
+  email: string | null;
+  /** Whether the account holds a working Sales Navigator seat. */
+  salesNavigator: boolean;
+}
+
+export interface AccountInput {
+  identityId: string;
+  at: number;
+}
+
+/** The identity's LinkedIn account as the service sees it now. */
+export interface LinkedinAccountState {
+  status: LinkedinConnectionStatus;
+  /** Why it is not connected (the service's words, never a secret); null when connected. */
+  reason: string | null;
+  /** The service's account id, when one is connected for the identity. */
+  accountId: string | null;
+}
+
+/**
+ * A hosted sign-in: a page of the automation service where a person signs in to LinkedIn; the service
+ * then POSTs `{status: "CREATION_SUCCESS" | "RECONNECTED", account_id, name}` to `notifyUrl`.
+ */
+export interface HostedAuthInput {
+  /** `create` connects a new account; `reconnect` signs the identity's account in again. */
+  type: 'create' | 'reconnect';
+  /** The identity being connected; null when an account is connected to create an identity from it. Required for `reconnect`. */
+  identityId: string | null;
+  /** Opaque to the service and sent back in the notification (Pacer's hosted sign-in id). */
+  name: string;
+  notifyUrl: string;
+  /** Where the person's browser goes after signing in (or failing to). */
+  successRedirectUrl: string | null;
+  failureRedirectUrl: string | null;
+  /** When the page stops working (epoch ms). */
+  expiresAt: number;
+  at: number;
+}
+
+export interface HostedAuthLink {
+  url: string;
+  expiresAt: number;
+}
+
+export interface OwnProfileInput {
+  /** The service's account id (the hosted sign-in's result). */
+  accountId: string;
+  at: number;
+}
+
+export interface ListPageInput {
+  identityId: string;
+  /** The previous page's `nextCursor`; null for the first page. */
+  cursor: string | null;
+  at: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Null on the last page. */
+  nextCursor: string | null;
+}
+
+/** A first-degree connection of the identity. */
+export interface LinkedinRelation {
+  /** Canonical; null when the service gives no readable profile URL. */
+  profileUrl: string | null;
+  providerId: string;
+  firstName: string;
+  lastName: string;
+  /** When the connection was made (epoch ms), when known. */
+  connectedAt: number | null;
+}
+
+/** An invitation from the identity that is still pending on LinkedIn. */
+export interface SentInvitationSummary {
+  invitationId: string;
+  /** Canonical; null when the service gives no readable profile URL. */
+  profileUrl: string | null;
+  providerId: string | null;
+  sentAt: number | null;
+}
+
+export type LinkedinAdapterName = 'unipile' | 'http' | 'simulator';
+
 export interface LinkedinGateway {
-  /** 'http' or 'simulator' — the simulator must say so in logs and status. */
-  readonly adapter: 'http' | 'simulator';
+  /** Which adapter acts; the simulator must say so in logs and status. */
+  readonly adapter: LinkedinAdapterName;
   /**
    * Invites a person. A pending invitation from this identity to the same person is returned as is
    * (no second invitation). Throws {@link ReinviteBlockedError}, {@link PendingInvitationCapError},
@@ -80,29 +178,32 @@ export interface LinkedinGateway {
   getInvitation(input: GetInvitationInput): Promise<Invitation>;
   /** Accepted invitations are never withdrawn: answers status 'accepted' and does nothing. Withdrawing twice is harmless. */
   withdrawInvitation(input: WithdrawInvitationInput): Promise<{ invitationId: string; status: 'withdrawn' | 'accepted' }>;
+  /** Only to a first-degree connection ({@link LinkedinNotConnectedError} otherwise). */
   sendMessage(input: SendMessageInput): Promise<{ messageId: string }>;
   scrapeProfile(input: ProfileActionInput): Promise<LinkedinProfile>;
   /** `liked: false` when the person has no post to like. */
   likeLatestPost(input: ProfileActionInput): Promise<{ liked: boolean }>;
-  /** Whether the service holds a working LinkedIn session for the identity (shown on share links). */
-  getAccountStatus(input: AccountInput): Promise<{ status: LinkedinAccountStatus }>;
-  /**
-   * Opens a reconnect session: a page of the automation service where the identity's owner signs in
-   * to LinkedIn again (SPEC §4, share links). Nothing changes until they do.
-   */
-  startReconnect(input: StartReconnectInput): Promise<{ reconnectUrl: string; expiresAt: number }>;
+  /** Whether the service holds a working LinkedIn session for the identity. */
+  getAccountStatus(input: AccountInput): Promise<LinkedinAccountState>;
+  /** Opens a hosted sign-in (connect or reconnect). Nothing changes until the person signs in. */
+  startHostedAuth(input: HostedAuthInput): Promise<HostedAuthLink>;
+  /** The account's own profile: contact details for an identity created from it. */
+  getOwnProfile(input: OwnProfileInput): Promise<LinkedinOwnProfile>;
+  /** One page of the identity's first-degree connections, newest first (acceptance tracking). */
+  listRelations(input: ListPageInput): Promise<Page<LinkedinRelation>>;
+  /** One page of the identity's invitations still pending on LinkedIn. */
+  listSentInvitations(input: ListPageInput): Promise<Page<SentInvitationSummary>>;
 }
 
-export type LinkedinAccountStatus = 'connected' | 'disconnected';
-
-export interface AccountInput {
-  identityId: string;
-  at: number;
-}
-
-export interface StartReconnectInput extends AccountInput {
-  /** Per request; a retry with the same key answers the same session. */
-  idempotencyKey: string;
+/**
+ * What the adapters read from Pacer's own records (implemented over PostgreSQL in db/). Unipile knows
+ * accounts, not identities: this says which account acts for an identity.
+ */
+export interface LinkedinAccountDirectory {
+  /** The account connected to the identity through hosted sign-in, and whether the identity uses Sales Navigator; null when none. */
+  accountOf(identityId: string): Promise<{ accountId: string; salesNavigator: boolean } | null>;
+  /** When Pacer last withdrew an invitation from this identity to this (canonical) person, if ever. */
+  lastWithdrawalAt(identityId: string, profileUrl: string): Promise<number | null>;
 }
 
 /** LinkedIn's limit on an invitation note. */
@@ -111,6 +212,7 @@ export const CONNECTION_NOTE_MAX_LENGTH = 300;
 export const MESSAGE_MAX_LENGTH = 8000;
 /** SPEC §2: the re-invite block (one definition, in the pure pacing rules). */
 export { REINVITE_BLOCK_MS } from '../../domain/pacing';
+export type { LinkedinConnectionStatus } from '../../domain/linkedin-connection';
 
 // ---------------------------------------------------------------------------------------------------
 // Errors
@@ -125,6 +227,8 @@ export type LinkedinGatewayErrorCode =
   | 'not-found'
   | 'already-connected'
   | 'not-connected'
+  /** LinkedIn refuses this person for good (unreachable, blocked, cannot be invited). */
+  | 'recipient-refused'
   /** The request itself is wrong (bad profile URL, note too long…): retrying the same request cannot help. */
   | 'invalid-request'
   /** The idempotency key was already used for a different request. */
@@ -167,22 +271,36 @@ export class LinkedinGatewayError extends Error {
   }
 }
 
-/** SPEC §2: an invitation to this person was withdrawn less than 21 days ago. Waiting until `blockedUntil` helps, retrying does not. */
+/**
+ * SPEC §2: LinkedIn refuses a new invitation to this person until `blockedUntil`. `basis` says where
+ * the date comes from: `withdrawal` — Pacer withdrew an invitation to this person less than 21 days
+ * ago (exact); `provider-limit` — the service refused without a date (Unipile's
+ * `already_invited_recently` / `cannot_resend_yet`) and Pacer has no withdrawal of its own to date it,
+ * so `blockedUntil` is LinkedIn's documented block counted from now, an upper bound. Waiting helps,
+ * retrying now does not.
+ */
 export class ReinviteBlockedError extends LinkedinGatewayError {
+  readonly basis: 'withdrawal' | 'provider-limit';
+
   constructor(
     readonly blockedUntil: number,
-    options: { profileUrl?: string; status?: number } = {},
+    options: { profileUrl?: string; status?: number; basis?: 'withdrawal' | 'provider-limit'; detail?: string } = {},
   ) {
+    const basis = options.basis ?? 'withdrawal';
     super(
       `LinkedIn refuses a new invitation${options.profileUrl ? ` to ${options.profileUrl}` : ''} until ` +
-        `${new Date(blockedUntil).toISOString()}: an invitation to this person was withdrawn less than 3 weeks ago`,
+        `${new Date(blockedUntil).toISOString()}: ` +
+        (basis === 'withdrawal'
+          ? 'an invitation to this person was withdrawn less than 3 weeks ago'
+          : `LinkedIn says this person was invited too recently${options.detail ? ` (${options.detail})` : ''}; the date is its 3-week limit counted from now`),
       { code: 'reinvite-blocked', retryable: false, status: options.status },
     );
     this.name = 'ReinviteBlockedError';
+    this.basis = basis;
   }
 
   override get details(): Record<string, unknown> {
-    return { ...super.details, blockedUntil: new Date(this.blockedUntil).toISOString() };
+    return { ...super.details, blockedUntil: new Date(this.blockedUntil).toISOString(), basis: this.basis };
   }
 }
 
@@ -224,14 +342,27 @@ export class LinkedinRateLimitedError extends LinkedinGatewayError {
   }
 }
 
-/** The identity's LinkedIn session is gone: the identity must reconnect LinkedIn (e.g. through a share link). */
+/**
+ * The identity's LinkedIn account cannot act: its session is gone (`needs-reconnect`: the owner must
+ * sign in again, e.g. through a share link) or no account is connected at all (`not-connected`).
+ */
 export class LinkedinAuthError extends LinkedinGatewayError {
-  constructor(options: { detail?: string; status?: number } = {}) {
+  readonly connection: 'needs-reconnect' | 'not-connected';
+
+  constructor(options: { detail?: string; status?: number; connection?: 'needs-reconnect' | 'not-connected' } = {}) {
+    const connection = options.connection ?? 'needs-reconnect';
     super(
-      `The identity's LinkedIn account is disconnected: reconnect LinkedIn` + (options.detail ? ` (${options.detail})` : ''),
+      (connection === 'needs-reconnect'
+        ? `The identity's LinkedIn account is disconnected: reconnect LinkedIn`
+        : `No LinkedIn account is connected to the identity: connect one`) + (options.detail ? ` (${options.detail})` : ''),
       { code: 'account-disconnected', retryable: false, status: options.status },
     );
     this.name = 'LinkedinAuthError';
+    this.connection = connection;
+  }
+
+  override get details(): Record<string, unknown> {
+    return { ...super.details, connection: this.connection };
   }
 }
 
@@ -282,6 +413,17 @@ export class LinkedinNotConnectedError extends LinkedinGatewayError {
       status: options.status,
     });
     this.name = 'LinkedinNotConnectedError';
+  }
+}
+
+/**
+ * LinkedIn refuses this person for good (unreachable or closed profile, blocked, invitations not
+ * allowed…): the step cannot succeed for this lead, whatever the timing.
+ */
+export class LinkedinRecipientRefusedError extends LinkedinGatewayError {
+  constructor(detail: string, options: { profileUrl?: string; status?: number } = {}) {
+    super(`LinkedIn refuses ${options.profileUrl ?? 'this person'}: ${detail}`, { code: 'recipient-refused', retryable: false, status: options.status });
+    this.name = 'LinkedinRecipientRefusedError';
   }
 }
 
@@ -342,4 +484,21 @@ export function normaliseProfileUrl(url: string): string {
 /** The decoded, lower-case slug of a profile URL (`jane-doe` for `https://www.linkedin.com/in/Jane-Doe/`). */
 export function profileSlug(url: string): string {
   return decodeURIComponent(normaliseProfileUrl(url).slice(CANONICAL_PREFIX.length));
+}
+
+/** {@link normaliseProfileUrl}, or null for anything that is not a member profile URL. */
+export function tryNormaliseProfileUrl(url: string | null | undefined): string | null {
+  if (typeof url !== 'string' || url.trim() === '') return null;
+  try {
+    return normaliseProfileUrl(url);
+  } catch {
+    return null;
+  }
+}
+
+/** The canonical profile URL of a LinkedIn public identifier (the `/in/<slug>` part), or null when it is not one. */
+export function profileUrlOfPublicIdentifier(publicIdentifier: string | null | undefined): string | null {
+  if (typeof publicIdentifier !== 'string' || /[/?#\s]/.test(publicIdentifier.trim()) || publicIdentifier.trim() === '') return null;
+  // Raw (jérôme) and percent-encoded (j%C3%A9r%C3%B4me) identifiers both normalise to one spelling.
+  return tryNormaliseProfileUrl(`https://www.linkedin.com/in/${publicIdentifier.trim()}`);
 }

@@ -10,8 +10,9 @@
 import { z } from 'zod';
 import {
   type AccountInput,
-  type StartReconnectInput,
   type GetInvitationInput,
+  type HostedAuthInput,
+  type LinkedinAccountDirectory,
   LinkedinAlreadyConnectedError,
   LinkedinAuthError,
   type LinkedinGateway,
@@ -19,7 +20,10 @@ import {
   LinkedinNotConnectedError,
   LinkedinNotFoundError,
   LinkedinRateLimitedError,
+  LinkedinRecipientRefusedError,
   LinkedinUnavailableError,
+  type ListPageInput,
+  type OwnProfileInput,
   PendingInvitationCapError,
   type ProfileActionInput,
   ReinviteBlockedError,
@@ -27,8 +31,12 @@ import {
   type SendMessageInput,
   type WithdrawInvitationInput,
   normaliseProfileUrl,
+  tryNormaliseProfileUrl,
 } from './gateway';
-import { canonicalProfileUrl, checkAt, checkId, checkIdempotencyKey, checkMessageText, checkNote } from './validation';
+import { describeIssues, parseJson, parseRetryAfter, scrubberOf, sendHttp, snippet } from './http-transport';
+import { canonicalProfileUrl, checkAt, checkHostedAuth, checkId, checkIdempotencyKey, checkMessageText, checkNote } from './validation';
+
+export { parseRetryAfter } from './http-transport';
 
 export interface HttpLinkedinGatewayOptions {
   /** e.g. `https://linkedin-gateway.example.com`; a path prefix is kept (`https://host/gateway` → `https://host/gateway/v1/…`). */
@@ -38,6 +46,8 @@ export interface HttpLinkedinGatewayOptions {
   timeoutMs?: number;
   /** Defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
+  /** When given, identity-scoped requests name the account Pacer connected for the identity (`X-Pacer-Account-Id`). */
+  accounts?: Pick<LinkedinAccountDirectory, 'accountOf'>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -49,6 +59,7 @@ export const PROBLEM_TYPES = [
   'pending-cap',
   'already-connected',
   'not-connected',
+  'recipient-refused',
   'rate-limited',
   'account-disconnected',
   'unauthorized',
@@ -87,15 +98,47 @@ export const contractSchemas = {
     pictureUrl: z.url({ protocol: /^https?$/ }).nullable(),
   }),
   like: z.object({ liked: z.boolean() }),
-  account: z.object({ status: z.enum(['connected', 'disconnected']) }),
-  reconnectSession: z.object({ reconnectUrl: z.url({ protocol: /^https?$/ }), expiresAt: isoInstant }),
+  /** `disconnected` is version 1's word for `needs-reconnect`; services may still send it. */
+  account: z.object({
+    status: z.enum(['connected', 'needs-reconnect', 'not-connected', 'disconnected']),
+    reason: z.string().nullable().optional(),
+    accountId: nonEmpty.nullable().optional(),
+  }),
+  hostedAuthSession: z.object({ url: z.url({ protocol: /^https?$/ }), expiresAt: isoInstant }),
+  ownProfile: z.object({
+    profileUrl: z.string().refine(isProfileUrl, 'must be a LinkedIn profile URL'),
+    firstName: z.string(),
+    lastName: z.string(),
+    headline: z.string().nullable(),
+    pictureUrl: z.url({ protocol: /^https?$/ }).nullable(),
+    providerId: nonEmpty,
+    email: z.string().nullable(),
+    salesNavigator: z.boolean(),
+  }),
+  relations: z.object({
+    items: z.array(
+      z.object({
+        profileUrl: z.string().nullable(),
+        providerId: nonEmpty,
+        firstName: z.string(),
+        lastName: z.string(),
+        connectedAt: isoInstant.nullable(),
+      }),
+    ),
+    nextCursor: nonEmpty.nullable(),
+  }),
+  sentInvitations: z.object({
+    items: z.array(z.object({ invitationId: nonEmpty, profileUrl: z.string().nullable(), providerId: nonEmpty.nullable(), sentAt: isoInstant.nullable() })),
+    nextCursor: nonEmpty.nullable(),
+  }),
   problem: z.looseObject({
     type: z.string().optional(),
     title: z.string().optional(),
     status: z.number().optional(),
     detail: z.string().optional(),
   }),
-  reinviteBlocked: z.looseObject({ blockedUntil: isoInstant }),
+  reinviteBlocked: z.looseObject({ blockedUntil: isoInstant, basis: z.enum(['withdrawal', 'provider-limit']).optional() }),
+  accountDisconnected: z.looseObject({ connection: z.enum(['needs-reconnect', 'not-connected']).optional() }),
   pendingCap: z.looseObject({ cap: z.number().int().positive() }),
 };
 
@@ -127,19 +170,20 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error('The LinkedIn gateway timeout must be a positive whole number of milliseconds');
   const fetchImpl = options.fetch ?? globalThis.fetch;
-
   /** Removes the token from any text quoted back from the service. */
-  const scrub = (text: string): string => text.split(token).join('[redacted]');
+  const scrub = scrubberOf(token);
 
   async function call<T>(request: {
     method: 'GET' | 'POST';
     path: string;
     at: number;
+    /** The identity the request acts for, to name its connected account. */
+    identityId?: string;
     idempotencyKey?: string;
     body?: Record<string, unknown>;
     schema: z.ZodType<T>;
   }): Promise<T> {
-    const where = `${request.method} ${request.path}`;
+    const where = `${request.method} ${request.path.split('?')[0]}`;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${token}`,
       Accept: 'application/json, application/problem+json',
@@ -149,31 +193,23 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
       headers['Content-Type'] = 'application/json';
       headers['Idempotency-Key'] = request.idempotencyKey ?? '';
     }
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchImpl(root + request.path, {
-        method: request.method,
-        headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      // Duck-typed: fetch's errors may come from another realm (jest's vm context), where instanceof Error fails.
-      const name = asErrorLike(error)?.name;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
-      const reason = timedOut ? `no answer within ${timeoutMs} ms` : describeNetworkError(error, scrub);
-      throw new LinkedinUnavailableError(`LinkedIn gateway unreachable on ${where}: ${reason}`, { cause: scrubbedCause(error, scrub) });
+    if (request.identityId !== undefined && options.accounts) {
+      const account = await options.accounts.accountOf(request.identityId);
+      if (account) headers['X-Pacer-Account-Id'] = account.accountId;
     }
 
+    const { response, text } = await sendHttp({
+      url: root + request.path,
+      init: { method: request.method, headers, body: request.body === undefined ? undefined : JSON.stringify(request.body) },
+      where,
+      timeoutMs,
+      fetch: fetchImpl,
+      scrub,
+    });
+
     if (response.status >= 200 && response.status < 300) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
+      const json = parseJson(text);
+      if (json === undefined) {
         throw new LinkedinUnavailableError(
           `LinkedIn gateway sent a malformed answer to ${where}: the body is not JSON (${scrub(snippet(text))})`,
           { status: response.status },
@@ -192,6 +228,10 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
   }
 
   const identityPath = (identityId: string) => `/v1/identities/${encodeURIComponent(checkId('identityId', identityId))}`;
+  const invitationPath = (identityId: string, invitationId: string) =>
+    `${identityPath(identityId)}/invitations/${encodeURIComponent(checkId('invitationId', invitationId))}`;
+  const cursorQuery = (cursor: string | null) => (cursor === null ? '' : `?cursor=${encodeURIComponent(checkId('cursor', cursor))}`);
+  const instant = (iso: string | null) => (iso === null ? null : Date.parse(iso));
 
   return {
     adapter: 'http',
@@ -203,6 +243,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         method: 'POST',
         path: `${identityPath(input.identityId)}/invitations`,
         at: input.at,
+        identityId: input.identityId,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
         body: input.note === undefined ? { profileUrl } : { profileUrl, note: input.note },
         schema: contractSchemas.invitationCreated,
@@ -211,24 +252,24 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
     },
 
     async getInvitation(input: GetInvitationInput) {
+      canonicalProfileUrl(input.profileUrl);
       const body = await call({
         method: 'GET',
-        path: `${identityPath(input.identityId)}/invitations/${encodeURIComponent(checkId('invitationId', input.invitationId))}`,
+        path: invitationPath(input.identityId, input.invitationId),
         at: input.at,
+        identityId: input.identityId,
         schema: contractSchemas.invitation,
       });
-      return {
-        invitationId: body.invitationId,
-        status: body.status,
-        acceptedAt: body.acceptedAt === null ? null : Date.parse(body.acceptedAt),
-      };
+      return { invitationId: body.invitationId, status: body.status, acceptedAt: instant(body.acceptedAt) };
     },
 
     async withdrawInvitation(input: WithdrawInvitationInput) {
+      canonicalProfileUrl(input.profileUrl);
       const body = await call({
         method: 'POST',
-        path: `${identityPath(input.identityId)}/invitations/${encodeURIComponent(checkId('invitationId', input.invitationId))}/withdraw`,
+        path: `${invitationPath(input.identityId, input.invitationId)}/withdraw`,
         at: input.at,
+        identityId: input.identityId,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
         body: {},
         schema: contractSchemas.withdrawal,
@@ -243,6 +284,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         method: 'POST',
         path: `${identityPath(input.identityId)}/messages`,
         at: input.at,
+        identityId: input.identityId,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
         body: { profileUrl, text: input.text },
         schema: contractSchemas.message,
@@ -256,6 +298,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         method: 'POST',
         path: `${identityPath(input.identityId)}/profile-scrapes`,
         at: input.at,
+        identityId: input.identityId,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
         body: { profileUrl },
         schema: contractSchemas.profile,
@@ -269,6 +312,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         method: 'POST',
         path: `${identityPath(input.identityId)}/likes`,
         at: input.at,
+        identityId: input.identityId,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
         body: { profileUrl },
         schema: contractSchemas.like,
@@ -277,20 +321,69 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
     },
 
     async getAccountStatus(input: AccountInput) {
-      const body = await call({ method: 'GET', path: `${identityPath(input.identityId)}/account`, at: input.at, schema: contractSchemas.account });
-      return { status: body.status };
+      const body = await call({ method: 'GET', path: `${identityPath(input.identityId)}/account`, at: input.at, identityId: input.identityId, schema: contractSchemas.account });
+      const status = body.status === 'disconnected' ? 'needs-reconnect' : body.status;
+      return { status, reason: status === 'connected' ? null : (body.reason ?? null), accountId: body.accountId ?? null };
     },
 
-    async startReconnect(input: StartReconnectInput) {
+    async startHostedAuth(input: HostedAuthInput) {
+      checkHostedAuth(input);
       const body = await call({
         method: 'POST',
-        path: `${identityPath(input.identityId)}/account/reconnect-sessions`,
+        path: '/v1/hosted-auth-sessions',
         at: input.at,
-        idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
-        body: {},
-        schema: contractSchemas.reconnectSession,
+        ...(input.identityId === null ? {} : { identityId: input.identityId }),
+        idempotencyKey: checkIdempotencyKey(`hosted-auth/${input.name}`),
+        body: {
+          type: input.type,
+          identityId: input.identityId,
+          name: input.name,
+          notifyUrl: input.notifyUrl,
+          successRedirectUrl: input.successRedirectUrl,
+          failureRedirectUrl: input.failureRedirectUrl,
+          expiresAt: new Date(input.expiresAt).toISOString(),
+        },
+        schema: contractSchemas.hostedAuthSession,
       });
-      return { reconnectUrl: body.reconnectUrl, expiresAt: Date.parse(body.expiresAt) };
+      return { url: body.url, expiresAt: Date.parse(body.expiresAt) };
+    },
+
+    async getOwnProfile(input: OwnProfileInput) {
+      const body = await call({
+        method: 'GET',
+        path: `/v1/accounts/${encodeURIComponent(checkId('accountId', input.accountId))}/profile`,
+        at: input.at,
+        schema: contractSchemas.ownProfile,
+      });
+      return { ...body, profileUrl: normaliseProfileUrl(body.profileUrl) };
+    },
+
+    async listRelations(input: ListPageInput) {
+      const body = await call({
+        method: 'GET',
+        path: `${identityPath(input.identityId)}/relations${cursorQuery(input.cursor)}`,
+        at: input.at,
+        identityId: input.identityId,
+        schema: contractSchemas.relations,
+      });
+      return {
+        items: body.items.map((relation) => ({ ...relation, profileUrl: tryNormaliseProfileUrl(relation.profileUrl), connectedAt: instant(relation.connectedAt) })),
+        nextCursor: body.nextCursor,
+      };
+    },
+
+    async listSentInvitations(input: ListPageInput) {
+      const body = await call({
+        method: 'GET',
+        path: `${identityPath(input.identityId)}/invitations${input.cursor === null ? '?status=pending' : `${cursorQuery(input.cursor)}&status=pending`}`,
+        at: input.at,
+        identityId: input.identityId,
+        schema: contractSchemas.sentInvitations,
+      });
+      return {
+        items: body.items.map((invitation) => ({ ...invitation, profileUrl: tryNormaliseProfileUrl(invitation.profileUrl), sentAt: instant(invitation.sentAt) })),
+        nextCursor: body.nextCursor,
+      };
     },
   };
 }
@@ -315,7 +408,7 @@ function errorFor(response: Response, text: string, where: string, scrub: (text:
     case 'reinvite-blocked': {
       const parsed = contractSchemas.reinviteBlocked.safeParse(problem);
       if (!parsed.success) return malformedProblem(parsed.error);
-      return new ReinviteBlockedError(Date.parse(parsed.data.blockedUntil), { status });
+      return new ReinviteBlockedError(Date.parse(parsed.data.blockedUntil), { status, basis: parsed.data.basis, detail });
     }
     case 'pending-cap': {
       const parsed = contractSchemas.pendingCap.safeParse(problem);
@@ -328,8 +421,13 @@ function errorFor(response: Response, text: string, where: string, scrub: (text:
       return new LinkedinNotConnectedError({ status });
     case 'rate-limited':
       return new LinkedinRateLimitedError(retryAfterMs, { detail, status });
-    case 'account-disconnected':
-      return new LinkedinAuthError({ detail, status });
+    case 'account-disconnected': {
+      const parsed = contractSchemas.accountDisconnected.safeParse(problem);
+      if (!parsed.success) return malformedProblem(parsed.error);
+      return new LinkedinAuthError({ detail, status, connection: parsed.data.connection });
+    }
+    case 'recipient-refused':
+      return new LinkedinRecipientRefusedError(detail, { status });
     case 'not-found':
       return new LinkedinNotFoundError(`LinkedIn gateway: not found on ${where}: ${detail}`, { status });
     case 'invalid-request':
@@ -379,69 +477,6 @@ function gatewayUnauthorized(where: string, status: number, detail: string): Lin
 }
 
 function parseProblem(text: string): z.infer<typeof contractSchemas.problem> | undefined {
-  try {
-    const parsed = contractSchemas.problem.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `Retry-After` as delay-seconds (the contract) or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
-  if (value === null) return null;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Helpers
-// ---------------------------------------------------------------------------------------------------
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat === '') return 'empty body';
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length === 0 ? 'body' : issue.path.join('.')}: ${issue.message}`)
-    .join('; ');
-}
-
-interface ErrorLike {
-  name?: unknown;
-  message?: unknown;
-  code?: unknown;
-  stack?: unknown;
-  cause?: unknown;
-}
-
-function asErrorLike(value: unknown): ErrorLike | undefined {
-  return typeof value === 'object' && value !== null ? value : undefined;
-}
-
-/** "ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9" rather than undici's bare "fetch failed". */
-function describeNetworkError(error: unknown, scrub: (text: string) => string): string {
-  const outer = asErrorLike(error);
-  const cause = asErrorLike(outer?.cause);
-  const code = typeof cause?.code === 'string' ? cause.code : typeof outer?.code === 'string' ? outer.code : undefined;
-  const message =
-    typeof cause?.message === 'string' && cause.message !== ''
-      ? cause.message
-      : typeof outer?.message === 'string'
-        ? outer.message
-        : String(error);
-  return scrub(code && !message.includes(code) ? `${code} ${message}` : message);
-}
-
-/** The original error, unless its text would leak the token. */
-function scrubbedCause(error: unknown, scrub: (text: string) => string): unknown {
-  const outer = asErrorLike(error);
-  if (!outer) return undefined;
-  const texts = [outer.message, outer.stack, asErrorLike(outer.cause)?.message].map((text) => (typeof text === 'string' ? text : ''));
-  return texts.every((text) => scrub(text) === text) ? error : undefined;
+  const parsed = contractSchemas.problem.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : undefined;
 }

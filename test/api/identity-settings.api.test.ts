@@ -50,6 +50,7 @@ const identityRoutes: [string, (id: string) => request.Test][] = [
   ['POST /identities/:id/linkedin/invitations/withdraw', (id) => request(harness.app).post(`/identities/${id}/linkedin/invitations/withdraw`).send({ invitationIds: [UNKNOWN_ID] })],
   ['GET /identities/:id/linkedin/withdrawals', (id) => request(harness.app).get(`/identities/${id}/linkedin/withdrawals`)],
   ['DELETE /identities/:id/email-accounts/:accountId', (id) => request(harness.app).delete(`/identities/${id}/email-accounts/${UNKNOWN_ID}`)],
+  ['POST /identities/:id/linkedin/connect', (id) => request(harness.app).post(`/identities/${id}/linkedin/connect`).send({})],
 ];
 
 describe.each(identityRoutes)('%s', (_route, call) => {
@@ -63,48 +64,6 @@ describe.each(identityRoutes)('%s', (_route, call) => {
     expect((await call(UNKNOWN_ID).set(auth())).status).toBe(404);
     expect((await call(id).set(auth(keyB))).status).toBe(404);
     expect(await stored(id)).toEqual(before);
-  });
-});
-
-describe('POST /identities/from-linkedin', () => {
-  const profile = {
-    profileUrl: 'https://www.linkedin.com/in/grace-hopper/',
-    firstName: 'Grace',
-    lastName: 'Hopper',
-    headline: 'Rear Admiral | Computing pioneer',
-    pictureUrl: 'https://media.licdn.com/dms/image/grace.jpg',
-    salesNavigatorEnabled: true,
-  };
-
-  it('fills the contact details from the profile, and they stay editable', async () => {
-    const created = await request(harness.app).post('/identities/from-linkedin').set(auth()).send({ profile, workingHours: hours });
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({
-      firstName: 'Grace',
-      lastName: 'Hopper',
-      linkedinUrl: profile.profileUrl,
-      jobTitle: profile.headline,
-      profilePictureUrl: profile.pictureUrl,
-      linkedin: { salesNavigatorEnabled: true },
-    });
-    const edited = await request(harness.app).patch(`/identities/${created.body.id}`).set(auth()).send({ jobTitle: 'Admiral', firstName: 'G.' });
-    expect(edited.status).toBe(200);
-    expect(edited.body).toMatchObject({ jobTitle: 'Admiral', firstName: 'G.', lastName: 'Hopper' });
-  });
-
-  it.each([
-    ['a profile URL that is not LinkedIn', { profile: { ...profile, profileUrl: 'https://example.com/in/grace' }, workingHours: hours }, 'profile.profileUrl'],
-    ['a missing last name', { profile: { ...profile, lastName: undefined }, workingHours: hours }, 'profile.lastName'],
-    ['missing working hours', { profile }, 'workingHours'],
-    ['an unknown profile field', { profile: { ...profile, followers: 500 }, workingHours: hours }, 'profile.followers'],
-  ])('answers 422 for %s', async (_case, body, field) => {
-    const response = await request(harness.app).post('/identities/from-linkedin').set(auth()).send(body);
-    expect(response.status).toBe(422);
-    expect(fields(response)).toContain(field);
-  });
-
-  it('answers 401 without a key', async () => {
-    expect((await request(harness.app).post('/identities/from-linkedin').send({ profile, workingHours: hours })).status).toBe(401);
   });
 });
 
@@ -294,7 +253,8 @@ describe('GET /identities/:id/status', () => {
         scrapings: { limit: 300, used: 0, left: 300 },
         likes: { enabled: true },
       },
-      autoWithdraw: { enabled: true, afterDays: 14 },
+      // Automatic withdrawal is off until the user enables it (SPEC §2).
+      autoWithdraw: { enabled: false, afterDays: 14 },
       raisedLimitsFallBackAt: null,
       configVersion: 1,
     });

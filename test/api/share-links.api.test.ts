@@ -3,7 +3,7 @@ import request from 'supertest';
 import pg from 'pg';
 import { ShareRateLimiter } from '../../api/share-rate-limit';
 import { SHARE_LINK_TTL_MS } from '../../domain/share-links';
-import { createLinkedinSimulator, type LinkedinSimulator } from '../../integrations/linkedin';
+import type { LinkedinSimulator } from '../../integrations/linkedin';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
 import { sharedServices } from '../support/services';
 
@@ -19,7 +19,7 @@ let workspaceB: { workspaceId: string; apiKey: string };
 beforeAll(async () => {
   harness = await startApiHarness();
   clock = Date.parse('2026-03-02T09:00:00.000Z');
-  linkedin = createLinkedinSimulator();
+  linkedin = harness.linkedin;
   // A clock the test moves (no waiting 24 hours), and a limiter generous enough for the other tests.
   app = harness.appWith({
     shareLinks: {
@@ -60,7 +60,7 @@ test('a link is built from PUBLIC_BASE_URL (never the Host header), lasts 24 hou
   await harness.db.emailInbox.create({
     data: { workspaceId: workspaceA.workspaceId, identityId, email: 'grace@outreach.example', smtpHost: 'smtp.example', smtpPort: 587, smtpSecurity: 'starttls', username: 'grace', passwordEnvelope: 'v1.secret' },
   });
-  linkedin.setAccountStatus(identityId, 'disconnected');
+  await harness.db.identity.update({ where: { id: identityId }, data: { linkedinStatus: 'needs-reconnect', linkedinStatusReason: 'Unipile reports CREDENTIALS' } });
   const link = await shareLink(identityId);
   expect(link.url).toMatch(/^https:\/\/pacer\.example\.test\/share\/[A-Za-z0-9_-]{43}$/);
   expect(Date.parse(link.expiresAt) - clock).toBe(SHARE_LINK_TTL_MS);
@@ -70,7 +70,7 @@ test('a link is built from PUBLIC_BASE_URL (never the Host header), lasts 24 hou
     expect(shown.status).toBe(200);
     expectShareHeaders(shown);
     expect(shown.body.identity).toEqual({ id: identityId, firstName: 'Grace', lastName: 'Share' });
-    expect(shown.body.linkedin.status).toBe('disconnected');
+    expect(shown.body.linkedin).toMatchObject({ status: 'needs-reconnect', reason: 'Unipile reports CREDENTIALS' });
     expect(shown.body.inboxes).toEqual([expect.objectContaining({ address: 'grace@outreach.example', provider: 'imap-smtp', status: 'connected' })]);
     // Nothing else: no settings, no campaigns, no secrets.
     expect(JSON.stringify(shown.body)).not.toMatch(/workingHours|campaign|passwordEnvelope|v1\.secret|smtp\.example/);
@@ -79,7 +79,7 @@ test('a link is built from PUBLIC_BASE_URL (never the Host header), lasts 24 hou
   const reconnect = await request(app).post(`/share/${link.token}/identities/${identityId}/linkedin/reconnect`);
   expect(reconnect.status).toBe(200);
   expectShareHeaders(reconnect);
-  expect(reconnect.body.reconnectUrl).toMatch(/^https:\/\/linkedin-simulator\.invalid\/reconnect\//);
+  expect(reconnect.body.reconnectUrl).toMatch(/^https:\/\/linkedin-simulator\.invalid\/hosted-auth\//);
 
   const listed = await request(app).get(`/identities/${identityId}/share-links`).set(auth());
   expect(listed.body.items).toEqual([expect.objectContaining({ id: link.id, state: 'valid', revokedAt: null })]);

@@ -3,7 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
+import type { LinkedinSimulator } from '../../integrations/linkedin';
 import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp, type ApiDependencies } from '../../api/app';
@@ -19,8 +20,15 @@ import { createPacerWorker } from '../../worker';
 import { sharedServices } from './services';
 import { workflowBundle } from './temporal';
 
+/** The secret header value the API harnesses accept on POST /webhooks/unipile. */
+export const TEST_UNIPILE_WEBHOOK_SECRET = 'test-unipile-webhook-secret-2b7e151628aed2a6abf7';
+/** PUBLIC_BASE_URL of the API harnesses (share links and hosted sign-in notifications point there). */
+export const TEST_PUBLIC_BASE_URL = 'https://pacer.example.test';
+
 export interface ApiHarness {
   app: Express;
+  /** The LinkedIn simulator the API and the worker share (its state is in the shared PostgreSQL). */
+  linkedin: LinkedinSimulator;
   /** Every line the app logged (at trace level), to prove secrets never reach logs. */
   logLines: string[];
   db: Database;
@@ -49,6 +57,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
   await ensureSearchAttributes(connection, 'default');
   const client = new Client({ connection, namespace: 'default' });
   const taskQueue = `api-test-${randomUUID()}`;
+  const linkedin = createLinkedinSimulatorOn(db);
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   const worker: Worker = await createPacerWorker({
     connection: nativeConnection,
@@ -56,7 +65,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
     taskQueue,
     activities: createActivities({
       db,
-      linkedin: createLinkedinSimulator(),
+      linkedin,
       keyring: testKeyring,
       warmup: createWarmupSimulator(),
       mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 },
@@ -73,7 +82,8 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       logger,
       bodyLimit: '100kb',
       operatorApiKey: options.operatorApiKey,
-      shareLinks: { publicBaseUrl: 'https://pacer.example.test', linkedin: createLinkedinSimulator() },
+      shareLinks: { publicBaseUrl: TEST_PUBLIC_BASE_URL, linkedin },
+      linkedin: { gateway: linkedin, publicBaseUrl: TEST_PUBLIC_BASE_URL, unipileWebhookSecret: TEST_UNIPILE_WEBHOOK_SECRET },
       // Tests run their mail servers on loopback, which only the allowlist lets through.
       email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
       oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
@@ -82,6 +92,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
 
   return {
     app: appFor(client),
+    linkedin,
     logLines,
     db,
     client,

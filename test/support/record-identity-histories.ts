@@ -25,7 +25,7 @@ import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createActivities } from '../../activities';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
+import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
 import { createWarmupSimulator } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp } from '../../api/app';
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const auth = { Authorization: `Bearer ${apiKey}` };
     const smtp = await startSmtpTestServer();
     const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 2_000 };
-    const activities = createActivities({ db, linkedin: createLinkedinSimulator(), keyring: testKeyring, warmup: createWarmupSimulator(), mailHosts });
+    const activities = createActivities({ db, linkedin: createLinkedinSimulatorOn(db), keyring: testKeyring, warmup: createWarmupSimulator(), mailHosts });
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, activities, workflowBundle: await workflowBundle() });
 
     await worker.runUntil(async () => {

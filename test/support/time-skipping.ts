@@ -6,13 +6,14 @@ import { createActivities, type ActivityDependencies } from '../../activities';
 import { createApp } from '../../api/app';
 import { IdentityWorkflows } from '../../api/identity-workflows';
 import { createDatabase, type Database } from '../../db/client';
-import { createLinkedinSimulator, type LinkedinGateway, type LinkedinSimulator, type LinkedinSimulatorOptions } from '../../integrations/linkedin';
+import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
+import type { LinkedinGateway, LinkedinSimulator, LinkedinSimulatorOptions } from '../../integrations/linkedin';
 import { createWarmupSimulator, type WarmupSimulator } from '../../integrations/warmup';
 import { parseAllowlist } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { startTestServer, type RunningServer } from '../../scripts/temporal-binaries';
-import { createWorkspaceWithKey } from './api';
+import { TEST_PUBLIC_BASE_URL, TEST_UNIPILE_WEBHOOK_SECRET, createWorkspaceWithKey } from './api';
 import { testKeyring } from './keyring';
 import { sharedServices } from './services';
 import { connectTimeSkippingEnv, workflowBundle } from './temporal';
@@ -23,7 +24,7 @@ export interface TimeSkippingHarness {
   /** The real API, talking to the time-skipping server and the shared PostgreSQL. */
   app: Express;
   identityWorkflows: IdentityWorkflows;
-  /** The LinkedIn simulator the worker acts on (tests can accept invitations through it). */
+  /** The LinkedIn simulator the worker and the API share, in PostgreSQL (tests can accept invitations through it). */
   linkedin: LinkedinSimulator;
   workspaceId: string;
   /** The worker's warm-up provider (the labelled simulator). */
@@ -46,7 +47,7 @@ export async function startTimeSkippingHarness(
   taskQueue: string,
   workerOptions: Pick<WorkerOptions, 'maxCachedWorkflows'> = {},
   options: {
-    linkedin?: LinkedinSimulatorOptions;
+    linkedin?: Omit<LinkedinSimulatorOptions, 'store' | 'accounts'>;
     /** Another gateway for the worker (e.g. the HTTP adapter against a failing server); the simulator otherwise. */
     linkedinGateway?: LinkedinGateway;
     activities?: Pick<ActivityDependencies, 'emailProviders'> & { mailHostTimeoutMs?: number };
@@ -56,7 +57,7 @@ export async function startTimeSkippingHarness(
   const env = await connectTimeSkippingEnv(server.address);
   await ensureSearchAttributes(env.connection, 'default');
   const db = createDatabase(sharedServices().databaseUrl);
-  const linkedin = createLinkedinSimulator(options.linkedin);
+  const linkedin = createLinkedinSimulatorOn(db, options.linkedin);
   const warmup = createWarmupSimulator();
   // Mail servers in tests run on loopback, which only the allowlist lets through.
   const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: options.activities?.mailHostTimeoutMs ?? 10_000 };
@@ -76,6 +77,7 @@ export async function startTimeSkippingHarness(
     now: () => env.currentTimeMs(),
     // Mail servers in tests run on loopback, which only the allowlist lets through.
     email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+    linkedin: { gateway: linkedin, publicBaseUrl: TEST_PUBLIC_BASE_URL, unipileWebhookSecret: TEST_UNIPILE_WEBHOOK_SECRET },
   });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {

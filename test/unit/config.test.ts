@@ -18,3 +18,18 @@ test('the warm-up provider settings are read like the LinkedIn gateway ones', ()
   });
   expect(() => loadConfig({ WARMUP_PROVIDER: 'mock' })).toThrow(ConfigError);
 });
+
+test('the LinkedIn gateway: unipile, http or simulator, with Unipile DSN, key and webhook secret (at least 32 characters)', () => {
+  expect(loadConfig({}).linkedinGateway).toEqual({ adapter: undefined, baseUrl: undefined, token: undefined, unipileDsn: undefined, unipileApiKey: undefined });
+  const config = loadConfig({
+    LINKEDIN_GATEWAY: 'unipile',
+    UNIPILE_DSN: ' api8.unipile.com:13851 ',
+    UNIPILE_API_KEY: 'key',
+    UNIPILE_WEBHOOK_SECRET: 's'.repeat(32),
+  });
+  expect(config.linkedinGateway).toMatchObject({ adapter: 'unipile', unipileDsn: 'api8.unipile.com:13851', unipileApiKey: 'key' });
+  expect(config.unipileWebhookSecret).toBe('s'.repeat(32));
+  expect(loadConfig({ UNIPILE_WEBHOOK_SECRET: '' }).unipileWebhookSecret).toBeUndefined();
+  expect(() => loadConfig({ UNIPILE_WEBHOOK_SECRET: 'short' })).toThrow(/UNIPILE_WEBHOOK_SECRET: must be at least 32 characters/);
+  expect(() => loadConfig({ LINKEDIN_GATEWAY: 'phantombuster' })).toThrow(ConfigError);
+});

@@ -70,7 +70,7 @@ test('threshold 7 days: an invitation sent on Monday is withdrawn the next Monda
   const withdrawnAt = millis(withdrawn?.withdrawnAt ?? null);
   expect(withdrawnAt - sentAt).toBeGreaterThanOrEqual(7 * DAY_MS);
   expect(withdrawnAt - sentAt).toBeLessThan(7 * DAY_MS + MINUTE_MS);
-  expect(harness.linkedin.sent(identityId).withdrawals).toHaveLength(1);
+  expect((await harness.linkedin.sent(identityId)).withdrawals).toHaveLength(1);
 });
 
 test('an invitation that comes due at 03:00 on a Sunday is withdrawn at the first moment of working hours, Monday 09:00', async () => {
@@ -118,7 +118,7 @@ test('an invitation accepted on day 3 is never withdrawn', async () => {
   expect(invitation?.status).toBe('accepted');
   expect(millis(invitation?.acceptedAt ?? null) - millis(invitation?.sentAt ?? null)).toBe(3 * DAY_MS);
   expect(await withdrawals(identityId)).toEqual([]);
-  expect(harness.linkedin.sent(identityId).withdrawals).toEqual([]);
+  expect((await harness.linkedin.sent(identityId)).withdrawals).toEqual([]);
 });
 
 test('withdrawn on day 7: a re-invite is refused until 21 × 24 h later, to the minute, and a campaign step waits for it', async () => {

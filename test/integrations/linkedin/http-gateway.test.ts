@@ -8,6 +8,7 @@ import {
   LinkedinNotConnectedError,
   LinkedinNotFoundError,
   LinkedinRateLimitedError,
+  LinkedinRecipientRefusedError,
   LinkedinUnavailableError,
   PendingInvitationCapError,
   ReinviteBlockedError,
@@ -30,6 +31,7 @@ const ERROR_CLASSES: Record<string, new (...args: never[]) => LinkedinGatewayErr
   LinkedinNotFoundError,
   LinkedinAlreadyConnectedError,
   LinkedinNotConnectedError,
+  LinkedinRecipientRefusedError,
 };
 
 const fixtures = loadFixtures();
@@ -56,7 +58,10 @@ function invoke(gateway: LinkedinGateway, call: ExchangeFixture['call']): Promis
     scrapeProfile: (input) => gateway.scrapeProfile(input),
     likeLatestPost: (input) => gateway.likeLatestPost(input),
     getAccountStatus: (input) => gateway.getAccountStatus(input),
-    startReconnect: (input) => gateway.startReconnect(input),
+    startHostedAuth: (input) => gateway.startHostedAuth(input),
+    getOwnProfile: (input) => gateway.getOwnProfile(input),
+    listRelations: (input) => gateway.listRelations(input),
+    listSentInvitations: (input) => gateway.listSentInvitations(input),
   };
   const method = methods[call.method];
   if (!method) throw new Error(`fixture names an unknown gateway method ${call.method}`);
@@ -79,7 +84,19 @@ describe('recorded exchanges (test/fixtures/linkedin)', () => {
   it('cover every gateway method and every documented problem type', () => {
     const methods = new Set(fixtures.map(({ fixture }) => fixture.call.method));
     expect([...methods].sort()).toEqual(
-      ['getAccountStatus', 'getInvitation', 'likeLatestPost', 'scrapeProfile', 'sendConnectionRequest', 'sendMessage', 'startReconnect', 'withdrawInvitation'].sort(),
+      [
+        'getAccountStatus',
+        'getInvitation',
+        'getOwnProfile',
+        'likeLatestPost',
+        'listRelations',
+        'listSentInvitations',
+        'scrapeProfile',
+        'sendConnectionRequest',
+        'sendMessage',
+        'startHostedAuth',
+        'withdrawInvitation',
+      ].sort(),
     );
     const types = new Set(
       fixtures.map(({ fixture }) => (fixture.response.body as { type?: string } | undefined)?.type).filter((type) => type !== undefined),
@@ -156,7 +173,10 @@ describe('fixtures follow CONTRACT.md', () => {
           scrapeProfile: contractSchemas.profile,
           likeLatestPost: contractSchemas.like,
           getAccountStatus: contractSchemas.account,
-          startReconnect: contractSchemas.reconnectSession,
+          startHostedAuth: contractSchemas.hostedAuthSession,
+          getOwnProfile: contractSchemas.ownProfile,
+          listRelations: contractSchemas.relations,
+          listSentInvitations: contractSchemas.sentInvitations,
         }[fixture.call.method];
         expect(schema?.safeParse(response.body).success).toBe(true);
       }
@@ -169,7 +189,7 @@ describe('transport failures', () => {
     const silent = await startReplayServer({ hang: 'before-headers' });
     try {
       const slow = createHttpLinkedinGateway({ baseUrl: silent.url, token: TOKEN, timeoutMs: 150 });
-      const error = await capture(slow.getInvitation({ identityId: IDENTITY, invitationId: 'inv_1', at: AT }));
+      const error = await capture(slow.getInvitation({ identityId: IDENTITY, invitationId: 'inv_1', profileUrl: 'https://www.linkedin.com/in/jane-doe', at: AT }));
       expect(error).toBeInstanceOf(LinkedinUnavailableError);
       expect(error).toMatchObject({ code: 'unavailable', retryable: true });
       expect(error.message).toContain('no answer within 150 ms');
@@ -247,6 +267,33 @@ describe('requests', () => {
     } catch (error) {
       expect(String(error)).not.toContain(TOKEN);
     }
+  });
+});
+
+describe('the account Pacer connected', () => {
+  it('is named in X-Pacer-Account-Id on identity requests when Pacer knows it, and left out otherwise', async () => {
+    const known = createHttpLinkedinGateway({
+      baseUrl: server.url,
+      token: TOKEN,
+      accounts: { accountOf: (identityId) => Promise.resolve(identityId === IDENTITY ? { accountId: 'acc_7Hq2', salesNavigator: false } : null) },
+    });
+    for (let call = 0; call < 2; call++) server.respondWith({ status: 200, headers: { 'content-type': 'application/json' }, body: { liked: true } });
+    const like = (identityId: string) => known.likeLatestPost({ identityId, profileUrl: 'https://www.linkedin.com/in/jane-doe', idempotencyKey: 'k-4', at: AT });
+    await like(IDENTITY);
+    await like('9b1c7d2e-0000-4000-8000-000000000001');
+    expect(server.received.map((received) => received.headers['x-pacer-account-id'] ?? null)).toEqual(['acc_7Hq2', null]);
+  });
+
+  it('refuses a hosted sign-in request no adapter accepts, before sending anything', async () => {
+    const base = { name: 'n', notifyUrl: 'https://pacer.example.com/n', successRedirectUrl: null, failureRedirectUrl: null, expiresAt: AT + 60_000, at: AT };
+    for (const input of [
+      { ...base, type: 'reconnect' as const, identityId: null },
+      { ...base, type: 'create' as const, identityId: null, notifyUrl: 'javascript:alert(1)' },
+      { ...base, type: 'create' as const, identityId: null, expiresAt: AT },
+    ]) {
+      expect(await capture(gateway.startHostedAuth(input))).toMatchObject({ code: 'invalid-request' });
+    }
+    expect(server.received).toHaveLength(0);
   });
 });
 

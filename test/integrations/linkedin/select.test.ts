@@ -1,9 +1,31 @@
 import { Writable } from 'node:stream';
+import { createDatabase, type Database } from '../../../db/client';
+import { prismaLinkedinSimulatorStore } from '../../../db/linkedin-simulator-store';
 import { createLogger } from '../../../lib/logger';
-import { type LinkedinGatewayConfig, SIMULATOR_LABEL, selectLinkedinGateway } from '../../../integrations/linkedin';
+import {
+  type LinkedinGatewayConfig,
+  SIMULATOR_LABEL,
+  type SelectLinkedinGatewayOptions,
+  selectLinkedinGateway as selectWith,
+} from '../../../integrations/linkedin';
+import { sharedServices } from '../../support/services';
 import { startReplayServer } from './replay-server';
 
 const TOKEN = 'select-test-token-5c0ffee5';
+const UNIPILE_KEY = 'select-test-unipile-key-1f2e3d';
+
+let db: Database;
+beforeAll(() => {
+  db = createDatabase(sharedServices().databaseUrl);
+});
+afterAll(() => db.$disconnect());
+
+/** Pacer's records as the gateways read them: no identity has an account here. */
+const records = (): Pick<SelectLinkedinGatewayOptions, 'accounts' | 'simulatorStore'> => ({
+  accounts: { accountOf: () => Promise.resolve(null), lastWithdrawalAt: () => Promise.resolve(null) },
+  simulatorStore: prismaLinkedinSimulatorStore(db),
+});
+const selectLinkedinGateway = (config: LinkedinGatewayConfig, options: Partial<SelectLinkedinGatewayOptions> = {}) => selectWith(config, { ...records(), ...options });
 
 /** A real pino logger writing JSON lines into memory. */
 function memoryLogger() {
@@ -39,11 +61,14 @@ describe('selectLinkedinGateway', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 40, linkedinGateway: 'simulator', chosen: 'default', environment });
     expect(lines[0]!.msg).toContain(SIMULATOR_LABEL);
-    expect(lines[0]!.msg).toContain('LINKEDIN_GATEWAY=http');
+    expect(lines[0]!.msg).toContain('LINKEDIN_GATEWAY=unipile or http');
   });
 
   it('never chooses the simulator silently in production', () => {
     const message = messageOf(() => selectLinkedinGateway({ environment: 'production', adapter: undefined }));
+    expect(message).toContain('LINKEDIN_GATEWAY=unipile');
+    expect(message).toContain('UNIPILE_DSN');
+    expect(message).toContain('UNIPILE_API_KEY');
     expect(message).toContain('LINKEDIN_GATEWAY=http');
     expect(message).toContain('LINKEDIN_GATEWAY_URL');
     expect(message).toContain('LINKEDIN_GATEWAY_TOKEN');
@@ -104,7 +129,7 @@ describe('selectLinkedinGateway', () => {
 
   it('refuses an unknown adapter name', () => {
     expect(() => selectLinkedinGateway({ environment: 'development', adapter: 'selenium' as 'http' })).toThrow(
-      'LINKEDIN_GATEWAY must be "http" or "simulator", not "selenium"',
+      'LINKEDIN_GATEWAY must be one of "unipile", "http", "simulator", not "selenium"',
     );
   });
 
@@ -114,13 +139,48 @@ describe('selectLinkedinGateway', () => {
     expect(lines[0]!.msg).toContain('plain http');
   });
 
-  it('passes simulator options through', async () => {
+  it('passes simulator options through, and the simulator keeps its state in the given store', async () => {
     const gateway = selectLinkedinGateway({ environment: 'test', adapter: undefined }, { simulator: { pendingCap: 1, acceptanceDelayMs: () => null } });
     const at = Date.parse('2026-03-02T09:00:00Z');
-    await gateway.sendConnectionRequest({ identityId: 'i', profileUrl: 'https://www.linkedin.com/in/a', idempotencyKey: 'k1', at });
+    const identityId = `select-${Date.now()}`;
+    await gateway.sendConnectionRequest({ identityId, profileUrl: 'https://www.linkedin.com/in/a', idempotencyKey: 'k1', at });
     await expect(
-      gateway.sendConnectionRequest({ identityId: 'i', profileUrl: 'https://www.linkedin.com/in/b', idempotencyKey: 'k2', at }),
+      gateway.sendConnectionRequest({ identityId, profileUrl: 'https://www.linkedin.com/in/b', idempotencyKey: 'k2', at }),
     ).rejects.toMatchObject({ code: 'pending-cap', cap: 1 });
+    expect(await db.linkedinSimulatorRecord.count({ where: { key: `identity/${identityId}` } })).toBe(1);
+  });
+
+  it.each(['development', 'production'] as const)('uses Unipile when asked in %s, logging the DSN but not the key', (environment) => {
+    const { gateway, lines, raw } = select({ environment, adapter: 'unipile', unipileDsn: 'api8.unipile.com:13851', unipileApiKey: UNIPILE_KEY });
+    expect(gateway.adapter).toBe('unipile');
+    expect(lines).toEqual([expect.objectContaining({ level: 30, linkedinGateway: 'unipile', dsn: 'https://api8.unipile.com:13851' })]);
+    expect(raw()).not.toContain(UNIPILE_KEY);
+  });
+
+  it.each([
+    [{ unipileDsn: undefined, unipileApiKey: undefined }, ['UNIPILE_DSN', 'UNIPILE_API_KEY']],
+    [{ unipileDsn: 'api8.unipile.com:13851', unipileApiKey: ' ' }, ['UNIPILE_API_KEY']],
+    [{ unipileDsn: '', unipileApiKey: UNIPILE_KEY }, ['UNIPILE_DSN']],
+  ])('unipile without %o names %p', (settings, missing) => {
+    const message = messageOf(() => selectLinkedinGateway({ environment: 'production', adapter: 'unipile', ...settings }));
+    for (const name of missing) expect(message).toContain(name);
+    expect(message).not.toContain(UNIPILE_KEY);
+  });
+
+  it('the selected Unipile adapter talks to the DSN with the key', async () => {
+    const server = await startReplayServer();
+    try {
+      server.respondWith({ status: 201, headers: { 'content-type': 'application/json' }, body: { object: 'HostedAuthURL', url: 'https://account.unipile.com/x' } });
+      const gateway = selectLinkedinGateway({ environment: 'production', adapter: 'unipile', unipileDsn: server.url, unipileApiKey: UNIPILE_KEY });
+      const at = Date.now();
+      await expect(
+        gateway.startHostedAuth({ type: 'create', identityId: null, name: 'n', notifyUrl: 'https://pacer.example.com/n', successRedirectUrl: null, failureRedirectUrl: null, expiresAt: at + 60_000, at }),
+      ).resolves.toMatchObject({ url: 'https://account.unipile.com/x' });
+      expect(server.received[0]).toMatchObject({ method: 'POST', path: '/api/v1/hosted/accounts/link' });
+      expect(server.received[0]!.headers['x-api-key']).toBe(UNIPILE_KEY);
+    } finally {
+      await server.close();
+    }
   });
 
   it('the selected HTTP adapter talks to the configured service with the configured token', async () => {
