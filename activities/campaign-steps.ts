@@ -147,7 +147,7 @@ export function createCampaignStepActivities({ db, linkedin, keyring, emailProvi
         port: inbox.smtpPort,
         security: inbox.smtpSecurity as 'tls' | 'starttls' | 'none',
         username: inbox.username,
-        password: decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id)),
+        password: decryptSecret(keyring, inbox.passwordEnvelope ?? '', inboxPasswordAssociatedData(inbox.id)),
       },
       { timeoutMs: mailHosts.timeoutMs },
     );

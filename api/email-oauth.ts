@@ -173,7 +173,7 @@ export function emailOAuthRoutes(
       imapHost: HOSTS[provider].imapHost,
       imapPort: 993,
       imapSecurity: 'tls',
-      passwordEnvelope: '',
+      passwordEnvelope: null,
       refreshTokenEnvelope: encryptSecret(keyring, refreshToken, inboxRefreshTokenAssociatedData(id)),
       statusReason: null,
     };
