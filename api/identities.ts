@@ -8,11 +8,12 @@ import { identityView, statusView } from './identity-views';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 import type { WarmupWorkflows } from './warmup';
+import type { InboxConnections } from './email-inboxes';
 import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentitySchema } from './schemas';
 import type { Database } from '../db/client';
 
 /** Identity records: create (by hand or from LinkedIn), list, read with live status, edit contact details, delete. */
-export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows, warmups: WarmupWorkflows): Router {
+export function identityRoutes(db: Database, identities: IdentityService, workflows: IdentityWorkflows, warmups: WarmupWorkflows, connections: InboxConnections): Router {
   const router = Router();
 
   router.post('/identities', async (request, response) => {
@@ -95,6 +96,8 @@ export function identityRoutes(db: Database, identities: IdentityService, workfl
     }
     await identities.delete(caller, existing);
     await warmups.stopAllOf(db, existing.id);
+    // Credentials leave with the identity: tokens revoked where possible, envelopes erased.
+    await connections.eraseAllOf(existing.id);
     response.status(204).end();
   });
 

@@ -35,7 +35,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       publicBaseUrl: config.publicBaseUrl,
       linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
     },
-    email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
+    email: {
+      keyring: keyringFor(config),
+      connectTimeoutMs: config.email.connectTimeoutMs,
+      privateHostsAllowed: config.email.privateHostsAllowed,
+      allowPlaintext: config.email.allowPlaintext,
+    },
     oauth: {
       keyring: keyringFor(config),
       stateSecret: config.email.oauthStateSecret,

@@ -68,6 +68,19 @@ export class WarmupWorkflows {
   async stop(inboxId: string): Promise<WarmupStatus> {
     return this.client.workflow.getHandle(warmupWorkflowId(inboxId)).executeUpdate(stopWarmup);
   }
+  /** Stops the inbox's running warm-up (its inbox is disconnected); false when none runs. */
+  async stopIfRunning(db: Database, inboxId: string): Promise<boolean> {
+    const row = await db.inboxWarmup.findUnique({ where: { inboxId }, select: { state: true } });
+    if (row?.state !== 'running') return false;
+    try {
+      await this.stop(inboxId);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
   /**
    * Stops every warm-up of a deleted identity, so the provider stops warming its addresses. One whose
    * workflow is gone (terminated by an operator) has nothing left to stop.

@@ -36,9 +36,11 @@ const environmentSchema = z.object({
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
+  EMAIL_ALLOW_PLAINTEXT: z.enum(['true', 'false']).default('false'),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_OAUTH_REVOKE_URL: z.url().default('https://oauth2.googleapis.com/revoke'),
   GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
   MICROSOFT_CLIENT_ID: optionalString,
   MICROSOFT_CLIENT_SECRET: optionalString,
@@ -80,6 +82,8 @@ export interface Config {
     connectTimeoutMs: number;
     /** CIDRs of private addresses user-supplied mail hosts may resolve to (self-hosted mail servers, tests). */
     privateHostsAllowed: Cidr[];
+    /** EMAIL_ALLOW_PLAINTEXT: whether `security: "none"` (password in clear text) may be used at all. */
+    allowPlaintext: boolean;
     /** OAuth clients; each is unset until its client id and secret are both configured. */
     google: GoogleClientConfig | undefined;
     microsoft: MicrosoftClientConfig | undefined;
@@ -139,9 +143,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     email: {
       connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS,
       privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED),
+      allowPlaintext: env.EMAIL_ALLOW_PLAINTEXT === 'true',
       google:
         env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
-          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL }
+          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL, revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL }
           : undefined,
       microsoft:
         env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET

@@ -236,16 +236,18 @@ function checkHeaders(headers: Record<string, string>): void {
 
 /**
  * One SMTP connection's transport, for sending and for checking credentials alike. `timeoutMs` bounds
- * connecting, waiting for the greeting, and every silence on the socket.
+ * connecting, waiting for the greeting, and every silence on the socket. `trustedCertificates` adds
+ * certificate authorities to the system's (tests only: a self-signed test server).
  */
-export function smtpTransport(connection: SmtpConnection, timeoutMs: number) {
+export function smtpTransport(connection: SmtpConnection, timeoutMs: number, trustedCertificates?: string[]) {
+  const tls = { ...(connection.servername === undefined ? {} : { servername: connection.servername }), ...(trustedCertificates ? { ca: trustedCertificates } : {}) };
   return createTransport({
     host: connection.host,
     port: connection.port,
     secure: connection.security === 'tls',
     requireTLS: connection.security === 'starttls',
     ignoreTLS: connection.security === 'none',
-    ...(connection.servername === undefined ? {} : { tls: { servername: connection.servername } }),
+    ...(Object.keys(tls).length === 0 ? {} : { tls }),
     auth: { user: connection.username, pass: connection.password },
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,

@@ -73,7 +73,8 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       operatorApiKey: options.operatorApiKey,
       shareLinks: { publicBaseUrl: 'https://pacer.example.test', linkedin: createLinkedinSimulator() },
       // Tests run their mail servers on loopback, which only the allowlist lets through.
-      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
+      // Test servers speak plain text on loopback unless a test says otherwise.
+      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true, ...options.email, ...email },
       oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
       ...overrides,
     });

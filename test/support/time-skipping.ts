@@ -70,7 +70,7 @@ export async function startTimeSkippingHarness(
     bodyLimit: '100kb',
     now: () => env.currentTimeMs(),
     // Mail servers in tests run on loopback, which only the allowlist lets through.
-    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true },
   });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {
