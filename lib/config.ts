@@ -30,7 +30,9 @@ const environmentSchema = z.object({
   LINKEDIN_GATEWAY: z.enum(['http', 'simulator']).optional(),
   LINKEDIN_GATEWAY_URL: optionalString,
   LINKEDIN_GATEWAY_TOKEN: optionalString,
-  WARMUP_PROVIDER: z.enum(['http', 'simulator']).optional(),
+  WARMUP_PROVIDER: z.enum(['instantly', 'http', 'simulator']).optional(),
+  INSTANTLY_API_KEY: optionalString,
+  INSTANTLY_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WARMUP_PROVIDER_URL: optionalString,
   WARMUP_PROVIDER_TOKEN: optionalString,
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -74,7 +76,12 @@ export interface Config {
   /** Which LinkedIn adapter the worker uses (integrations/linkedin selectLinkedinGateway decides the default). */
   linkedinGateway: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
   /** Which warm-up provider the worker uses (integrations/warmup selectWarmupProvider decides the default). */
-  warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  warmupProvider: {
+    adapter: 'instantly' | 'http' | 'simulator' | undefined;
+    baseUrl: string | undefined;
+    token: string | undefined;
+    instantly: { apiKey: string | undefined; baseUrl: string | undefined };
+  };
   /** The API's public URL (PUBLIC_BASE_URL): share links and OAuth callbacks point there, never to a request's Host header. Required in production. */
   publicBaseUrl: string;
   email: {
@@ -138,7 +145,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: env.PACER_DATA_DIR,
     encryptionKeys: env.PACER_ENCRYPTION_KEYS,
     linkedinGateway: { adapter: env.LINKEDIN_GATEWAY, baseUrl: env.LINKEDIN_GATEWAY_URL, token: env.LINKEDIN_GATEWAY_TOKEN },
-    warmupProvider: { adapter: env.WARMUP_PROVIDER, baseUrl: env.WARMUP_PROVIDER_URL, token: env.WARMUP_PROVIDER_TOKEN },
+    warmupProvider: {
+      adapter: env.WARMUP_PROVIDER,
+      baseUrl: env.WARMUP_PROVIDER_URL,
+      token: env.WARMUP_PROVIDER_TOKEN,
+      instantly: { apiKey: env.INSTANTLY_API_KEY, baseUrl: env.INSTANTLY_API_URL },
+    },
     publicBaseUrl: publicBaseUrlOf(env.PUBLIC_BASE_URL, env.NODE_ENV, env.API_HOST, env.API_PORT),
     email: {
       connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS,

@@ -27,8 +27,9 @@ export interface ReceivedRequest {
   body: string;
 }
 
-export function providerFixture(name: string): ProviderExchange {
-  return JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'email-providers', `${name}.json`), 'utf8')) as ProviderExchange;
+/** `folder` under test/fixtures: email-providers (Google, Microsoft) or instantly. */
+export function providerFixture(name: string, folder = 'email-providers'): ProviderExchange {
+  return JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', folder, `${name}.json`), 'utf8')) as ProviderExchange;
 }
 
 export interface ProviderReplayServer {
@@ -39,7 +40,7 @@ export interface ProviderReplayServer {
   stop(): Promise<void>;
 }
 
-export async function startProviderReplayServer(): Promise<ProviderReplayServer> {
+export async function startProviderReplayServer(options: { fixtures?: string } = {}): Promise<ProviderReplayServer> {
   const queues = new Map<string, ProviderExchange[]>();
   const received: ReceivedRequest[] = [];
   let baseUrl = '';
@@ -75,7 +76,7 @@ export async function startProviderReplayServer(): Promise<ProviderReplayServer>
     received,
     queue(...names) {
       for (const name of names) {
-        const exchange = providerFixture(name);
+        const exchange = providerFixture(name, options.fixtures);
         const key = `${exchange.request.method} ${exchange.request.path}`;
         queues.set(key, [...(queues.get(key) ?? []), exchange]);
       }

@@ -11,4 +11,4 @@ ALTER COLUMN "passwordEnvelope" DROP NOT NULL;
 UPDATE "EmailInbox" SET "passwordEnvelope" = NULL WHERE "passwordEnvelope" = '';
 
 -- AlterTable
-ALTER TABLE "InboxWarmup" ADD COLUMN     "providerError" TEXT;
+ALTER TABLE "InboxWarmup" ADD COLUMN     "providerError" JSONB;
