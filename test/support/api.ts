@@ -4,7 +4,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulator } from '../../integrations/linkedin';
-import { createWarmupSimulator } from '../../integrations/warmup';
+import { createWarmupSimulator, type WarmupProvider } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp, type ApiDependencies } from '../../api/app';
 import type { EmailConnectionSettings } from '../../api/email-inboxes';
@@ -40,7 +40,9 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings>; warmup?: WarmupProvider } = {},
+): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -56,7 +58,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       db,
       linkedin: createLinkedinSimulator(),
       keyring: testKeyring,
-      warmup: createWarmupSimulator(),
+      warmup: options.warmup ?? createWarmupSimulator(),
       mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 },
     }),
     workflowBundle: await workflowBundle(),
