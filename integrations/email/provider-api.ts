@@ -59,8 +59,9 @@ export function classifyHttpFailure(provider: MailboxApiProvider, where: string,
   return new MailboxApiError(`${provider} ${what} on ${where} (HTTP ${status}${reason ? ` ${reason}` : ''}): ${detail.slice(0, 300)}`, { code, status });
 }
 
-function abortReason(signal: AbortSignal | undefined): unknown {
-  return signal?.reason ?? new Error('cancelled');
+function abortReason(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'cancelled');
 }
 
 /** Throws the caller's cancellation when it happened; otherwise a network failure becomes `unavailable`. */

@@ -108,7 +108,8 @@ export function createInstantlyWarmupProvider(options: InstantlyOptions): Warmup
       }
       return parsed.data;
     }
-    const detail = scrub(String((json as { message?: unknown } | undefined)?.message ?? (text.trim().slice(0, 200) || 'empty body')));
+    const message = (json as { message?: unknown } | undefined)?.message;
+    const detail = scrub(typeof message === 'string' ? message : text.trim().slice(0, 200) || 'empty body');
     const fail = (code: WarmupProviderError['code'], retryable: boolean, what: string) => new WarmupProviderError(`Instantly ${what} on ${where} (HTTP ${status}): ${detail}`, { code, retryable, status });
     if (status === 401 || status === 403) throw fail('provider-unauthorized', false, "rejected Pacer's API key (check INSTANTLY_API_KEY and its scopes)");
     if (status === 404) throw fail('not-found', false, 'knows no such account');

@@ -2,7 +2,8 @@
  * Reply sync of a Google inbox through the Gmail API, against recorded exchanges shaped like Gmail's
  * documented JSON, served by a real HTTP server; the activity function runs on real PostgreSQL rows.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createReplySyncActivities } from '../../../activities/reply-sync';
 import { createDatabase, type Database } from '../../../db/client';
 import { MailboxApiError } from '../../../integrations/email/provider-api';
@@ -181,4 +182,26 @@ test('cancellation stops between messages and aborts the request in flight; the 
   expect(await state(leads['grace@lead.example']!.lead.id)).toMatchObject({ state: 'replied' });
   // The first record (the reply) and the SENT one are done: the next run starts after them.
   expect(await db.emailInbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ gmailHistoryId: '5821915', syncStatus: null });
+});
+
+test('as a regular activity it heartbeats after each message and stops when the activity is cancelled; as a local activity it does not heartbeat', async () => {
+  const { inbox: row } = await inbox('5821900');
+  google.queue('google-token.success', 'gmail-history.page-1', 'gmail-message.reply', 'gmail-message.slow');
+  const regular = new MockActivityEnvironment({ isLocal: false });
+  const beats: unknown[] = [];
+  regular.on('heartbeat', (details: unknown) => beats.push(details));
+  const run = regular.run(activities.syncInboxReplies, { inboxId: row.id }).catch((error: unknown) => error);
+  while (requests('/gmail/v1/users/me/messages/18f0c3linus').length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  regular.cancel('CANCELLED');
+  expect(await run).toBeInstanceOf(CancelledFailure);
+  expect(beats.length).toBeGreaterThanOrEqual(2);
+  expect(beats[0]).toEqual({ examined: 0 });
+
+  const { inbox: other } = await inbox('5821900');
+  google.queue('google-token.success', 'gmail-history.empty');
+  const local = new MockActivityEnvironment({ isLocal: true });
+  let localBeats = 0;
+  local.on('heartbeat', () => (localBeats += 1));
+  expect(await local.run(activities.syncInboxReplies, { inboxId: other.id })).toMatchObject({ examined: 0 });
+  expect(localBeats).toBe(0);
 });
