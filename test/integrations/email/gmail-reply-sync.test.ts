@@ -190,7 +190,7 @@ test('as a regular activity it heartbeats after each message and stops when the 
   const regular = new MockActivityEnvironment({ isLocal: false });
   const beats: unknown[] = [];
   regular.on('heartbeat', (details: unknown) => beats.push(details));
-  const run = regular.run(activities.syncInboxReplies, { inboxId: row.id }).catch((error: unknown) => error);
+  const run = regular.run((input: { inboxId: string }) => activities.syncInboxReplies(input), { inboxId: row.id }).catch((error: unknown) => error);
   while (requests('/gmail/v1/users/me/messages/18f0c3linus').length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   regular.cancel('CANCELLED');
   expect(await run).toBeInstanceOf(CancelledFailure);
@@ -202,6 +202,6 @@ test('as a regular activity it heartbeats after each message and stops when the 
   const local = new MockActivityEnvironment({ isLocal: true });
   let localBeats = 0;
   local.on('heartbeat', () => (localBeats += 1));
-  expect(await local.run(activities.syncInboxReplies, { inboxId: other.id })).toMatchObject({ examined: 0 });
+  expect(await local.run((input: { inboxId: string }) => activities.syncInboxReplies(input), { inboxId: other.id })).toMatchObject({ examined: 0 });
   expect(localBeats).toBe(0);
 });
