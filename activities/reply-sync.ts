@@ -44,7 +44,8 @@ import { checkMailHost } from '../integrations/email/host-guard';
 import { imapClient } from '../integrations/email/inbox-probe';
 import { GRAPH_READ_SCOPES, googleAccessToken, MailboxApiError, microsoftAccessToken } from '../integrations/email/provider-api';
 import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
-import { decryptSecret, type Keyring } from '../lib/secrets';
+import { HostNotAllowedError } from '../lib/errors';
+import { decryptSecret, SecretDecryptionError, type Keyring } from '../lib/secrets';
 import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from './campaign-steps';
 
 /** At most this many messages per run (IMAP, Gmail history, Graph delta); `more` tells the caller to run again soon. */
@@ -139,6 +140,10 @@ function lookbackStart(inbox: EmailInbox, now: number): Date {
 
 /** Why a sync failed, for the inbox: permanent (reconnect) or transient, and a text without secrets. */
 function failureOf(error: unknown): { status: SyncStatus; message: string; permanent: boolean } {
+  // The stored IMAP host now resolves to an address Pacer must not reach: only a new host fixes it.
+  if (error instanceof HostNotAllowedError) return { status: 'needs-reconnect', message: error.message, permanent: true };
+  // A credential no key in PACER_ENCRYPTION_KEYS opens: the operator must restore the key (retrying changes nothing).
+  if (error instanceof SecretDecryptionError) return { status: 'failing', message: error.message, permanent: true };
   if (error instanceof MailboxApiError) {
     const permanent = !error.retryable;
     return { status: error.code === 'needs-reconnect' ? 'needs-reconnect' : 'failing', message: error.message, permanent };
@@ -448,6 +453,7 @@ export function createReplySyncActivities({ db, keyring, emailProviders = {}, ma
         const failure = failureOf(error);
         await record(inbox.id, failure.status, failure.message);
         if (failure.permanent) throw ApplicationFailure.nonRetryable(failure.message, 'ReplySyncError', { code: failure.status === 'needs-reconnect' ? 'needs-reconnect' : 'rejected' });
+        // Transient: retried by the caller (the activity's retry policy, or the next dispatch pass).
         throw error;
       }
     },

@@ -5,7 +5,7 @@ import { inboxPasswordAssociatedData } from '../../../activities/campaign-steps'
 import { createReplySyncActivities } from '../../../activities/reply-sync';
 import { createDatabase, type Database } from '../../../db/client';
 import { parseAllowlist } from '../../../lib/config';
-import { encryptSecret } from '../../../lib/secrets';
+import { encryptSecret, generateKeyringEntry, parseKeyring } from '../../../lib/secrets';
 import { deterministicMessageId } from '../../../integrations/email/smtp-sender';
 import { deliver, startDovecot, type DovecotServer } from '../../support/dovecot';
 import { testKeyring } from '../../support/keyring';
@@ -131,6 +131,17 @@ test('cancelled while the IMAP server stays silent: the connection is closed and
     for (const socket of sockets) socket.destroy();
     silent.close();
   }
+});
+
+test('an IMAP host that now resolves to a refused address, or a password no key opens: shown on the inbox, not retried', async () => {
+  const { inbox } = await fixture();
+  const strict = createReplySyncActivities({ db, keyring: testKeyring, mailHosts: { privateHostsAllowed: [], timeoutMs: 5_000 } });
+  expect(await strict.syncInboxReplies({ inboxId: inbox.id }).catch((error: unknown) => error)).toMatchObject({ type: 'ReplySyncError', nonRetryable: true, details: [{ code: 'needs-reconnect' }] });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } })).toMatchObject({ syncStatus: 'needs-reconnect', lastSyncError: expect.stringMatching(/cannot be used as a mail server host/) });
+
+  const otherKey = createReplySyncActivities({ db, keyring: parseKeyring(generateKeyringEntry('other')), mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 5_000 } });
+  expect(await otherKey.syncInboxReplies({ inboxId: inbox.id }).catch((error: unknown) => error)).toMatchObject({ type: 'ReplySyncError', nonRetryable: true });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } })).toMatchObject({ syncStatus: 'failing', lastSyncError: expect.stringMatching(/key id "test"/) });
 });
 
 // Last: Dovecot delays the next login from 127.0.0.1 after a refused one.
