@@ -129,3 +129,12 @@ test('Graph throttling (429) and a connection closed mid-request: failing, retry
   expect(await activities.syncInboxReplies({ inboxId: row.id }).catch((error: unknown) => error)).toMatchObject({ name: 'MailboxApiError', code: 'unavailable', retryable: true });
   expect(await db.emailInbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ syncStatus: 'failing', graphDeltaLink: stored });
 });
+
+test('the Microsoft token endpoint unreachable (nothing listens): failing and retryable', async () => {
+  const { inbox: row } = await inbox();
+  const closed = await startProviderReplayServer();
+  await closed.stop();
+  const offline = createReplySyncActivities({ db, keyring: testKeyring, emailProviders: { microsoft: { clientId: 'c', clientSecret: 's', loginBaseUrl: closed.baseUrl, graphBaseUrl: closed.baseUrl } } });
+  expect(await offline.syncInboxReplies({ inboxId: row.id }).catch((error: unknown) => error)).toMatchObject({ name: 'MailboxApiError', code: 'unavailable', retryable: true });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ syncStatus: 'failing' });
+});
