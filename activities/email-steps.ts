@@ -77,7 +77,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
         if (!microsoft) throw new SenderUnavailable('Microsoft 365 inboxes need MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET on the worker', true);
         return graphSender(microsoft, refreshToken);
       }
-      const password = decryptSecret(keyring, inbox.passwordEnvelope, inboxPasswordAssociatedData(inbox.id));
+      const password = decryptSecret(keyring, inbox.passwordEnvelope ?? '', inboxPasswordAssociatedData(inbox.id));
       // The host was checked when the inbox was connected; DNS may answer differently now (rebinding).
       const checked = await checkMailHost(inbox.smtpHost, mailHosts.privateHostsAllowed);
       return smtpSender(

@@ -1,8 +1,10 @@
 /**
- * While an inbox warms up it sends no campaign email (SPEC §3). The email pass asks this gate which of
- * the identity's inboxes are warming, leaves them out of Shuffle, and holds a lead that is bound to one
- * (sticky, or the campaign's fixed inbox), or that has no other inbox to start on, until the warm-up
- * ends, with a readable reason. The WarmupWorkflow makes those leads due again when it finishes.
+ * Campaign email and warm-up (SPEC §3): pausing the campaigns during a warm-up is recommended, not
+ * mandatory. A warm-up started with `pauseCampaigns: true` holds its inbox: the email pass leaves it
+ * out of Shuffle and holds a lead that is bound to it (sticky, or the campaign's fixed inbox), or that
+ * has no other inbox to start on, until the warm-up ends, with a readable reason; the WarmupWorkflow
+ * makes those leads due again when it finishes. A warm-up started with `pauseCampaigns: false` holds
+ * nothing: campaign email keeps going from the warming inbox within its rate.
  */
 import type { EmailInbox } from '@prisma/client';
 import type { Database } from '../db/client';
@@ -11,9 +13,9 @@ import { inboxWarmingUpReason } from '../domain/warmup';
 /** A lead that re-checks a warm-up whose end has passed but whose workflow has not finished yet waits this long. */
 const RECHECK_MS = 60_000;
 
-/** Inbox id → when its running warm-up ends (epoch ms). */
+/** Inbox id → when its running warm-up ends (epoch ms), for the warm-ups that hold campaign email (pauseCampaigns). */
 export async function warmingInboxes(db: Database, identityId: string): Promise<Map<string, number>> {
-  const rows = await db.inboxWarmup.findMany({ where: { identityId, state: 'running' }, select: { inboxId: true, endsAt: true } });
+  const rows = await db.inboxWarmup.findMany({ where: { identityId, state: 'running', pauseCampaigns: true }, select: { inboxId: true, endsAt: true } });
   return new Map(rows.map((row) => [row.inboxId, row.endsAt.getTime()]));
 }
 

@@ -37,6 +37,7 @@ function asJson(status: WarmupProviderStatus): Prisma.InputJsonValue {
 
 export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvider }) {
   const { db, warmup } = deps;
+  const addressOf = async (inboxId: string) => (await db.emailInbox.findUniqueOrThrow({ where: { id: inboxId }, select: { email: true } })).email;
 
   return {
     /**
@@ -81,29 +82,43 @@ export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvi
           pauseCampaigns: input.pauseCampaigns,
           pausedCampaigns: paused as unknown as Prisma.InputJsonValue,
         };
-        await tx.inboxWarmup.upsert({ where: { inboxId: input.inboxId }, create: { inboxId: input.inboxId, ...row }, update: { ...row, providerStatus: Prisma.DbNull } });
+        await tx.inboxWarmup.upsert({ where: { inboxId: input.inboxId }, create: { inboxId: input.inboxId, ...row }, update: { ...row, providerStatus: Prisma.DbNull, providerError: Prisma.DbNull } });
         return { address: inbox.email, pausedCampaignIds: paused.map((campaign) => campaign.id) };
       });
     },
 
-    /** Starts warming the address at the provider (idempotent there: one warm-up per inbox). */
+    /**
+     * Starts warming the address at the provider (idempotent there: one warm-up per inbox). A refusal
+     * that retrying cannot fix (e.g. the mailbox is not connected at Instantly) is kept on the row, so
+     * the API can say why the warm-up did not start.
+     */
     async startWarmupAtProvider(input: { inboxId: string; address: string; at: number }): Promise<WarmupProviderStatus> {
-      const status = await provider(() => warmup.start(input));
-      await db.inboxWarmup.update({ where: { inboxId: input.inboxId }, data: { providerStatus: asJson(status) } });
-      return status;
+      try {
+        const status = await provider(() => warmup.start(input));
+        await db.inboxWarmup.update({ where: { inboxId: input.inboxId }, data: { providerStatus: asJson(status), providerError: Prisma.DbNull } });
+        return status;
+      } catch (error) {
+        if (error instanceof ApplicationFailure && error.nonRetryable) {
+          const { code } = (error.details?.[0] ?? {}) as { code?: string };
+          await db.inboxWarmup.update({ where: { inboxId: input.inboxId }, data: { providerError: { code: code ?? 'request-rejected', message: error.message } } });
+        }
+        throw error;
+      }
     },
 
     /** Reads the provider's progress and keeps it on the row (GET shows it once the workflow is gone). */
     async recordWarmupProgress(input: { inboxId: string; at: number }): Promise<WarmupProviderStatus> {
-      const status = await provider(() => warmup.status(input));
+      const address = await addressOf(input.inboxId);
+      const status = await provider(() => warmup.status({ ...input, address }));
       await db.inboxWarmup.update({ where: { inboxId: input.inboxId }, data: { providerStatus: asJson(status) } });
       return status;
     },
 
     /** Stops the provider; a warm-up the provider does not know (never started) has nothing to stop. */
     async stopWarmupAtProvider(input: { inboxId: string; at: number }): Promise<WarmupProviderStatus | null> {
+      const address = await addressOf(input.inboxId);
       try {
-        return await provider(() => warmup.stop(input));
+        return await provider(() => warmup.stop({ ...input, address }));
       } catch (error) {
         if (error instanceof ApplicationFailure && (error.details?.[0] as { code?: string } | undefined)?.code === 'not-found') return null;
         throw error;

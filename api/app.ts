@@ -6,6 +6,7 @@ import { adminRoutes } from './admin';
 import { authenticate } from './auth';
 import { campaignRoutes } from './campaigns';
 import { emailInboxAdminRoutes, emailInboxRoutes, inboxConnector, InboxConnections, type EmailConnectionSettings } from './email-inboxes';
+import { adminConsentRoutes } from './email-admin-consent';
 import { emailOAuthRoutes, type OAuthSettings } from './email-oauth';
 import { identityRoutes } from './identities';
 import { IdentityService } from './identity-service';
@@ -56,8 +57,13 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
-  const connections = new InboxConnections(deps.db, deps.identityWorkflows);
   const warmups = new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue);
+  const connections = new InboxConnections(deps.db, deps.identityWorkflows, {
+    keyring: deps.email?.keyring ?? deps.oauth?.keyring,
+    google: deps.oauth?.google,
+    microsoft: deps.oauth?.microsoft,
+    warmups,
+  });
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
   const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
   const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
@@ -71,9 +77,10 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
   app.use(oauth.callbacks);
+  app.use(adminConsentRoutes());
   app.use(authenticate(deps.db));
   app.use(workspaceRoutes(deps.db));
-  app.use(identityRoutes(deps.db, identities, warmups, deps.linkedin, now));
+  app.use(identityRoutes(deps.db, identities, warmups, connections, deps.linkedin, now));
   app.use(linkedinAccountRoutes(deps.db, identities, deps.linkedin, now));
   app.use(identitySettingsRoutes(deps.db, identities));
   app.use(campaignRoutes(deps.db, deps.identityWorkflows));

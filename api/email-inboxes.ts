@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { EmailInbox } from '@prisma/client';
+import type { EmailInbox, Prisma } from '@prisma/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { inboxPasswordAssociatedData } from '../lib/secrets';
+import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../lib/secrets';
 import type { Database } from '../db/client';
 import { customerRateProblems, effectiveInboxRate, rateOverrideOf, rateWarnings } from '../domain/inbox-rate';
+import { plaintextProblems, plaintextWarnings, resolveMailServers } from '../domain/mail-servers';
 import type { Cidr } from '../domain/network-address';
 import { EMAIL_RATE, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import type { Resolver } from '../integrations/email/host-guard';
 import { validateInbox } from '../integrations/email/inbox-probe';
+import { MICROSOFT_REVOCATION, revokeGoogleRefreshToken, type RevocationOutcome } from '../integrations/email/oauth-connect';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors';
-import { encryptSecret, type Keyring } from '../lib/secrets';
+import { decryptSecret, encryptSecret, type Keyring } from '../lib/secrets';
 import { requireOperator } from './admin';
 import { callerOf } from './auth';
 import type { IdentityService } from './identity-service';
@@ -23,8 +26,12 @@ export interface EmailConnectionSettings {
   keyring: Keyring;
   connectTimeoutMs: number;
   privateHostsAllowed: Cidr[];
+  /** EMAIL_ALLOW_PLAINTEXT: `security: "none"` is refused unless true (and warned about when allowed). */
+  allowPlaintext: boolean;
   /** DNS; tests may resolve names to loopback. */
   resolve?: Resolver;
+  /** Extra certificate authorities to trust on IMAP/SMTP TLS (tests only: a self-signed test server). Never from configuration. */
+  trustedCertificates?: string[];
 }
 
 const security = z.enum(['tls', 'starttls', 'none']);
@@ -36,6 +43,9 @@ const host = z
   .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'must be a host name or an IP address');
 const port = z.number().int().min(1).max(65535);
 
+/** One IMAP or SMTP server as typed; every field optional (domain/mail-servers fills the rest). */
+export const mailServerSchema = z.strictObject({ host: host.optional(), port: port.optional(), security: security.optional() });
+
 export const connectImapInboxSchema = z.strictObject({
   email: z.email().max(320).transform((value) => value.toLowerCase()),
   /** The mailbox password or app password; stored encrypted, never returned. */
@@ -43,8 +53,9 @@ export const connectImapInboxSchema = z.strictObject({
   /** Login name when it differs from the address. */
   username: z.string().trim().min(1).max(320).optional(),
   displayName: z.string().trim().min(1).max(200).optional(),
-  imap: z.strictObject({ host, port: port.default(993), security: security.default('tls') }),
-  smtp: z.strictObject({ host, port: port.default(587), security: security.default('starttls') }),
+  /** Each field may be omitted: security from the port, the port from the security, hosts from the address's preset (domain/mail-servers). */
+  imap: mailServerSchema.default({}),
+  smtp: mailServerSchema.default({}),
 });
 
 export const inboxRateSchema = z.strictObject({
@@ -80,8 +91,40 @@ export function inboxView(inbox: EmailInbox, now = Date.now()) {
       override && effective.overridden
         ? { dailyRate: override.dailyRate, hourlyRate: override.hourlyRate, reason: inbox.rateOverrideReason, expiresAt: new Date(override.expiresAt).toISOString() }
         : null,
+    /** Reply sync: null before the first run; ok | failing | needs-reconnect, with the last success and the last error. */
+    sync: { status: inbox.syncStatus, lastSyncAt: inbox.lastSyncAt?.toISOString() ?? null, lastError: inbox.lastSyncError },
     createdAt: inbox.createdAt.toISOString(),
   };
+}
+
+/**
+ * SPEC: one address, one identity per workspace (two identities on one address would double its
+ * daily and hourly caps). Inside the transaction that stores the inbox: a lock on (workspace, address)
+ * makes two concurrent connections of the same address take turns. Another identity's inbox counts
+ * until it is disconnected or its identity deleted. 409 names the identity that holds it.
+ */
+export async function claimAddress(tx: Prisma.TransactionClient, claim: { workspaceId: string; identityId: string; email: string }): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(${`email-address:${claim.workspaceId}:${claim.email}`}, 0))`;
+  const holder = await tx.emailInbox.findFirst({
+    where: { workspaceId: claim.workspaceId, email: claim.email, identityId: { not: claim.identityId }, status: { not: 'disconnected' }, identity: { deletedAt: null } },
+    include: { identity: { select: { id: true, firstName: true, lastName: true } } },
+  });
+  if (holder) {
+    const name = `${holder.identity.firstName} ${holder.identity.lastName}`.trim();
+    throw new ConflictError(`${claim.email} is already connected to identity ${name} (${holder.identity.id}); disconnect it there first`, {
+      code: 'address-in-use',
+      identityId: holder.identity.id,
+      identityName: name,
+    });
+  }
+}
+
+/** What happened to an inbox's credentials when it was disconnected. */
+export interface CredentialsRemoval {
+  erased: true;
+  /** google: revoked at Google; microsoft: cannot be revoked by an app (guidance given); imap-smtp: nothing to revoke. */
+  tokenRevoked: boolean | null;
+  detail?: string;
 }
 
 /**
@@ -89,19 +132,70 @@ export function inboxView(inbox: EmailInbox, now = Date.now()) {
  * puts its leads in error naming it (they are never moved to another inbox); reconnecting the same
  * address resumes them where they were.
  */
+export interface CredentialRemovalSettings {
+  keyring: Keyring | undefined;
+  google: GoogleClientConfig | undefined;
+  microsoft: MicrosoftClientConfig | undefined;
+  /** Stops the inbox's running warm-up (the provider stops warming it); false when none runs. */
+  warmups?: { stopIfRunning(db: Database, inboxId: string): Promise<boolean> };
+}
+
 export class InboxConnections {
   constructor(
     private readonly db: Database,
     private readonly workflows: IdentityWorkflows,
+    private readonly credentials: CredentialRemovalSettings = { keyring: undefined, google: undefined, microsoft: undefined },
   ) {}
 
-  async disconnect(inbox: EmailInbox): Promise<number> {
+  /**
+   * Revokes an OAuth refresh token where the provider allows it (Google), before the envelope is
+   * erased. A Google grant shared with another connected inbox of the same address (another
+   * workspace) is left alone: revoking it would cut that inbox off too.
+   */
+  private async revoke(inbox: EmailInbox): Promise<RevocationOutcome | null> {
+    if (inbox.provider === 'imap-smtp' || inbox.refreshTokenEnvelope === null) return null;
+    if (inbox.provider === 'microsoft') return MICROSOFT_REVOCATION;
+    const { keyring, google } = this.credentials;
+    if (!keyring || !google) return { revoked: false, reason: 'failed', detail: 'Google is not configured on this API (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET): the token could not be revoked' };
+    const shared = await this.db.emailInbox.count({ where: { id: { not: inbox.id }, email: inbox.email, provider: 'google', status: { not: 'disconnected' }, refreshTokenEnvelope: { not: null } } });
+    if (shared > 0) return { revoked: false, reason: 'shared-grant', detail: 'the same Google account stays connected elsewhere in Pacer, which shares its grant: it was not revoked' };
+    let refreshToken: string;
+    try {
+      refreshToken = decryptSecret(keyring, inbox.refreshTokenEnvelope, inboxRefreshTokenAssociatedData(inbox.id));
+    } catch (error) {
+      return { revoked: false, reason: 'failed', detail: `the stored token could not be read (${(error as Error).message})` };
+    }
+    return revokeGoogleRefreshToken(google, refreshToken);
+  }
+
+  private removal(revocation: RevocationOutcome | null): CredentialsRemoval {
+    if (revocation === null) return { erased: true, tokenRevoked: null };
+    return revocation.revoked ? { erased: true, tokenRevoked: true } : { erased: true, tokenRevoked: false, detail: revocation.detail };
+  }
+
+  /**
+   * Disconnects an inbox: its token is revoked where possible, its password and token envelopes are
+   * erased, its warm-up stops, and its leads mid-sequence stop with an error naming the address.
+   */
+  async disconnect(inbox: EmailInbox): Promise<{ leadsStopped: number; credentials: CredentialsRemoval; warmupStopped: boolean }> {
+    const revocation = await this.revoke(inbox);
     const { count } = await this.db.$transaction(async (tx) => {
-      await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected' } });
+      await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected', passwordEnvelope: null, refreshTokenEnvelope: null } });
       return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting' }, data: { state: 'error', error: inboxDisconnectedError(inbox.email) } });
     });
+    const warmupStopped = (await this.credentials.warmups?.stopIfRunning(this.db, inbox.id)) ?? false;
     await this.workflows.campaignsChanged(inbox.identityId);
-    return count;
+    return { leadsStopped: count, credentials: this.removal(revocation), warmupStopped };
+  }
+
+  /** A deleted identity keeps no credential: every inbox's token is revoked where possible and its envelopes erased. */
+  async eraseAllOf(identityId: string): Promise<number> {
+    const inboxes = await this.db.emailInbox.findMany({ where: { identityId, OR: [{ passwordEnvelope: { not: null } }, { refreshTokenEnvelope: { not: null } }] } });
+    for (const inbox of inboxes) {
+      await this.revoke(inbox);
+      await this.db.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected', passwordEnvelope: null, refreshTokenEnvelope: null } });
+    }
+    return inboxes.length;
   }
 
   /**
@@ -140,25 +234,41 @@ export function inboxConnector(db: Database, connections: InboxConnections, work
     async connectImap(identity: { id: string; workspaceId: string }, input: z.infer<typeof connectImapInboxSchema>, by: ConnectedBy) {
       if (!email) throw new ServiceUnavailableError('Connecting inboxes needs the encryption keyring (PACER_ENCRYPTION_KEYS)');
       const username = input.username ?? input.email;
+      const resolved = resolveMailServers(input.email, { imap: input.imap, smtp: input.smtp });
+      if (!resolved.ok) throw new ValidationError(resolved.problems);
+      const servers = resolved.servers;
+      const refused = plaintextProblems(servers, email.allowPlaintext);
+      if (refused.length > 0) throw new ValidationError(refused);
+      // Before probing the servers: an address another identity holds is refused at once (and again under the lock below).
+      await db.$transaction((tx) => claimAddress(tx, { workspaceId: identity.workspaceId, identityId: identity.id, email: input.email }));
       await validateInbox(
-        { username, password: input.password, imap: input.imap, smtp: input.smtp },
-        { timeoutMs: email.connectTimeoutMs, allowlist: email.privateHostsAllowed, ...(email.resolve ? { resolve: email.resolve } : {}) },
+        { username, password: input.password, imap: servers.imap, smtp: servers.smtp },
+        {
+          timeoutMs: email.connectTimeoutMs,
+          allowlist: email.privateHostsAllowed,
+          ...(email.resolve ? { resolve: email.resolve } : {}),
+          ...(email.trustedCertificates ? { trustedCertificates: email.trustedCertificates } : {}),
+        },
       );
       const fields = {
         displayName: input.displayName ?? null,
         provider: 'imap-smtp',
         username,
-        imapHost: input.imap.host,
-        imapPort: input.imap.port,
-        imapSecurity: input.imap.security,
-        smtpHost: input.smtp.host,
-        smtpPort: input.smtp.port,
-        smtpSecurity: input.smtp.security,
+        imapHost: servers.imap.host,
+        imapPort: servers.imap.port,
+        imapSecurity: servers.imap.security,
+        smtpHost: servers.smtp.host,
+        smtpPort: servers.smtp.port,
+        smtpSecurity: servers.smtp.security,
+        refreshTokenEnvelope: null,
       };
+      // Said in every answer: which preset filled the hosts, and that plain text is unencrypted.
+      const notes = { ...(servers.preset ? { preset: servers.preset } : {}), ...(plaintextWarnings(servers).length > 0 ? { warnings: plaintextWarnings(servers) } : {}) };
       const existing = await db.emailInbox.findUnique({ where: { identityId_email: { identityId: identity.id, email: input.email } } });
       const id = existing?.id ?? randomUUID();
       const passwordEnvelope = encryptSecret(email.keyring, input.password, inboxPasswordAssociatedData(id));
       const inbox = await db.$transaction(async (tx) => {
+        await claimAddress(tx, { workspaceId: identity.workspaceId, identityId: identity.id, email: input.email });
         const saved = existing
           ? await tx.emailInbox.update({ where: { id }, data: { ...fields, passwordEnvelope, statusReason: null } })
           : await tx.emailInbox.create({ data: { id, workspaceId: identity.workspaceId, identityId: identity.id, email: input.email, ...fields, passwordEnvelope } });
@@ -176,10 +286,10 @@ export function inboxConnector(db: Database, connections: InboxConnections, work
       });
       if (existing) {
         const resumed = await connections.reconnected(inbox);
-        return { status: 200, body: { ...inboxView({ ...inbox, status: 'connected', statusReason: null }), reconnected: true, leadsResumed: resumed } };
+        return { status: 200, body: { ...inboxView({ ...inbox, status: 'connected', statusReason: null }), reconnected: true, leadsResumed: resumed, ...notes } };
       }
       await workflows.campaignsChanged(identity.id);
-      return { status: 201, body: inboxView(inbox) };
+      return { status: 201, body: { ...inboxView(inbox), ...notes } };
     },
   };
 }
@@ -253,8 +363,8 @@ export function emailInboxRoutes(
         `${activeLeads} lead(s) are mid-sequence on ${inbox.email}; they would stop with an error until it is reconnected. Repeat with ?force=true to disconnect anyway`,
       );
     }
-    const stopped = await connections.disconnect(inbox);
-    response.json({ id: inbox.id, email: inbox.email, status: 'disconnected', leadsStopped: stopped });
+    const { leadsStopped, credentials, warmupStopped } = await connections.disconnect(inbox);
+    response.json({ id: inbox.id, email: inbox.email, status: 'disconnected', leadsStopped, credentials, warmupStopped });
   });
 
   return router;

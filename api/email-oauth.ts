@@ -18,12 +18,14 @@ import { google } from 'googleapis';
 import { z } from 'zod';
 import { inboxRefreshTokenAssociatedData } from '../lib/secrets';
 import type { Database } from '../db/client';
-import { classifyOAuthError } from '../domain/oauth-errors';
+import { adminConsentUrl, classifyOAuthError } from '../domain/oauth-errors';
+import { MicrosoftSignInError, redeemMicrosoftCode } from '../integrations/email/oauth-connect';
 import { microsoftClient, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
 import { BadRequestError, InboxConnectionError, ServiceUnavailableError } from '../lib/errors';
 import { encryptSecret, type Keyring } from '../lib/secrets';
 import { callerOf } from './auth';
-import { inboxView, type InboxConnections } from './email-inboxes';
+import { claimAddress, inboxView, type InboxConnections } from './email-inboxes';
+import { ADMIN_CONSENT_PATH } from './email-admin-consent';
 import type { IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
 import { parseInput } from './problem';
@@ -100,6 +102,7 @@ export function emailOAuthRoutes(
   const authorize = Router();
   const callbacks = Router();
   const redirectUri = (provider: Provider) => `${(settings?.redirectBaseUrl ?? '').replace(/\/$/, '')}/oauth/${provider}/callback`;
+  const adminConsentRedirectUri = () => `${(settings?.redirectBaseUrl ?? '').replace(/\/$/, '')}${ADMIN_CONSENT_PATH}`;
 
   function configured(provider: Provider): { secret: string; settings: OAuthSettings } {
     const prefix = provider === 'google' ? 'GOOGLE' : 'MICROSOFT';
@@ -152,10 +155,20 @@ export function emailOAuthRoutes(
     return payload;
   }
 
-  function oauthError(input: { error?: string; description?: string }): InboxConnectionError {
+  function oauthError(input: { error?: string; description?: string }, provider?: Provider): InboxConnectionError {
     const failure = classifyOAuthError(input);
     const reason = /AADSTS\d+/.exec(input.description ?? '')?.[0] ?? input.error ?? 'error';
-    return new InboxConnectionError({ ...failure, side: 'oauth' }, `The provider answered ${reason}`);
+    const error = new InboxConnectionError({ ...failure, side: 'oauth' }, `The provider answered ${reason}`);
+    if (provider === 'microsoft' && failure.code === 'admin-approval-required' && settings?.microsoft) {
+      // The link the administrator opens to grant tenant-wide consent (docs/email.md, "Microsoft Entra").
+      error.extensions.adminConsentUrl = adminConsentUrl({
+        loginBaseUrl: settings.microsoft.loginBaseUrl,
+        clientId: settings.microsoft.clientId,
+        scopes: MICROSOFT_SCOPES,
+        redirectUri: adminConsentRedirectUri(),
+      });
+    }
+    return error;
   }
 
   async function store(provider: Provider, payload: StatePayload, address: string, refreshToken: string, keyring: Keyring) {
@@ -173,11 +186,12 @@ export function emailOAuthRoutes(
       imapHost: HOSTS[provider].imapHost,
       imapPort: 993,
       imapSecurity: 'tls',
-      passwordEnvelope: '',
+      passwordEnvelope: null,
       refreshTokenEnvelope: encryptSecret(keyring, refreshToken, inboxRefreshTokenAssociatedData(id)),
       statusReason: null,
     };
     const inbox: EmailInbox = await db.$transaction(async (tx) => {
+      await claimAddress(tx, { workspaceId: identity.workspaceId, identityId: identity.id, email });
       const saved = existing
         ? await tx.emailInbox.update({ where: { id }, data: fields })
         : await tx.emailInbox.create({ data: { id, workspaceId: identity.workspaceId, identityId: identity.id, email, ...fields } });
@@ -232,21 +246,16 @@ export function emailOAuthRoutes(
     const { secret, settings: ready } = configured('microsoft');
     const query = parseInput(callbackQuery, request.query);
     const payload = await consumeState('microsoft', query.state, secret);
-    if (query.error || !query.code) throw oauthError({ error: query.error ?? 'missing_code', ...(query.error_description ? { description: query.error_description } : {}) });
-    const client = microsoftClient(ready.microsoft!);
-    let refreshToken: string | undefined;
+    if (query.error || !query.code) throw oauthError({ error: query.error ?? 'missing_code', ...(query.error_description ? { description: query.error_description } : {}) }, 'microsoft');
     let address: string;
+    let refreshToken: string;
     try {
-      const result = await client.acquireTokenByCode({ code: query.code, scopes: MICROSOFT_SCOPES, redirectUri: redirectUri('microsoft') });
-      address = result.account?.username ?? '';
-      // msal-node keeps refresh tokens in its cache rather than returning them.
-      const cache = JSON.parse(client.getTokenCache().serialize()) as { RefreshToken?: Record<string, { secret?: string }> };
-      refreshToken = Object.values(cache.RefreshToken ?? {})[0]?.secret;
+      ({ address, refreshToken } = await redeemMicrosoftCode(ready.microsoft!, { code: query.code, scopes: MICROSOFT_SCOPES, redirectUri: redirectUri('microsoft') }));
     } catch (error) {
-      const { errorCode, errorMessage } = error as { errorCode?: string; errorMessage?: string };
-      throw oauthError({ ...(errorCode ? { error: errorCode } : {}), ...(errorMessage ? { description: errorMessage } : {}) });
+      if (!(error instanceof MicrosoftSignInError)) throw error;
+      throw oauthError({ ...(error.error ? { error: error.error } : {}), ...(error.description ? { description: error.description } : {}) }, 'microsoft');
     }
-    if (!refreshToken || !z.email().safeParse(address).success) throw oauthError({ error: 'invalid_grant' });
+    if (!z.email().safeParse(address).success) throw oauthError({ error: 'no_email_address' });
     const stored = await store('microsoft', payload, address, refreshToken, ready.keyring);
     response.status(stored.status).json(stored.body);
   });

@@ -11,6 +11,7 @@ import { gatewayProblem, type LinkedinApiSettings } from './linkedin-accounts';
 import { afterCursor, page, paginationSchema } from './pagination';
 import { parseInput } from './problem';
 import type { WarmupWorkflows } from './warmup';
+import type { InboxConnections } from './email-inboxes';
 import { createIdentityFromLinkedinSchema, createIdentitySchema, updateIdentitySchema } from './schemas';
 import type { Database } from '../db/client';
 
@@ -38,6 +39,7 @@ export function identityRoutes(
   db: Database,
   identities: IdentityService,
   warmups: WarmupWorkflows,
+  connections: InboxConnections,
   linkedin: LinkedinApiSettings | undefined,
   now: () => Promise<number>,
 ): Router {
@@ -158,6 +160,8 @@ export function identityRoutes(
     }
     await identities.delete(caller, existing);
     await warmups.stopAllOf(db, existing.id);
+    // Credentials leave with the identity: tokens revoked where possible, envelopes erased.
+    await connections.eraseAllOf(existing.id);
     response.status(204).end();
   });
 

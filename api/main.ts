@@ -41,7 +41,12 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     metricsToken: config.metrics.token,
     shareLinks: { publicBaseUrl: config.publicBaseUrl, linkedin },
     linkedin: { gateway: linkedin, publicBaseUrl: config.publicBaseUrl, unipileWebhookSecret: config.unipileWebhookSecret },
-    email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
+    email: {
+      keyring: keyringFor(config),
+      connectTimeoutMs: config.email.connectTimeoutMs,
+      privateHostsAllowed: config.email.privateHostsAllowed,
+      allowPlaintext: config.email.allowPlaintext,
+    },
     oauth: {
       keyring: keyringFor(config),
       stateSecret: config.email.oauthStateSecret,

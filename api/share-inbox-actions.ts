@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { NotFoundError } from '../lib/errors';
-import { connectImapInboxSchema, type InboxConnector } from './email-inboxes';
+import { connectImapInboxSchema, mailServerSchema, type InboxConnector } from './email-inboxes';
 import { isUuid } from './ids';
 import { parseInput } from './problem';
 import type { ShareContext, ShareInboxActions } from './share-links';
@@ -9,7 +9,15 @@ import type { ShareContext, ShareInboxActions } from './share-links';
 type OAuthProvider = 'google' | 'microsoft';
 type StartAuthorization = (provider: OAuthProvider, identity: { id: string; workspaceId: string }) => Promise<{ authorizationUrl: string; expiresAt: string }>;
 
-const mailServer = connectImapInboxSchema.shape.imap;
+const mailServer = mailServerSchema;
+type MailServerInput = z.infer<typeof mailServerSchema>;
+
+/** A server given on reconnection, completed from the stored one: the stored host, and the stored port and security unless either is given. */
+function withStored(given: MailServerInput | undefined, saved: MailServerInput): MailServerInput {
+  if (given === undefined) return saved;
+  const keepPort = given.port === undefined && given.security === undefined;
+  return { ...(keepPort ? { port: saved.port, security: saved.security } : {}), host: given.host ?? saved.host, ...given };
+}
 
 /** New credentials for an inbox already connected; the servers default to the stored ones. */
 export const reconnectImapInboxSchema = z.strictObject({
@@ -38,7 +46,8 @@ export function shareInboxActions(db: Database, connector: InboxConnector, start
       if (!inbox) throw new NotFoundError(`No email account ${accountId} on this identity`);
       if (inbox.provider === 'google' || inbox.provider === 'microsoft') return { status: 200, body: await startAuthorization(inbox.provider, identityOf(context)) };
       const input = parseInput(reconnectImapInboxSchema, body);
-      const stored = (host: string | null, port: number | null, security: string | null) => mailServer.parse({ host, port, security });
+      const stored = (host: string | null, port: number | null, security: string | null) =>
+        mailServer.parse({ ...(host === null ? {} : { host }), ...(port === null ? {} : { port }), ...(security === null ? {} : { security }) });
       return connector.connectImap(
         identityOf(context),
         {
@@ -46,8 +55,8 @@ export function shareInboxActions(db: Database, connector: InboxConnector, start
           displayName: inbox.displayName ?? undefined,
           username: input.username ?? inbox.username,
           password: input.password,
-          imap: input.imap ?? stored(inbox.imapHost, inbox.imapPort, inbox.imapSecurity),
-          smtp: input.smtp ?? stored(inbox.smtpHost, inbox.smtpPort, inbox.smtpSecurity),
+          imap: withStored(input.imap, stored(inbox.imapHost, inbox.imapPort, inbox.imapSecurity)),
+          smtp: withStored(input.smtp, stored(inbox.smtpHost, inbox.smtpPort, inbox.smtpSecurity)),
         },
         by(context),
       );

@@ -8,7 +8,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
 import { warmupDaysLeft, type PausedCampaign, type WarmupState } from '../domain/warmup';
-import { ConflictError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, WarmupRefusedError } from '../lib/errors';
 import { IDENTITY_ID_SEARCH_ATTRIBUTE, WORKSPACE_ID_SEARCH_ATTRIBUTE } from '../workflows/identity-contract';
 import { stopWarmup, WARMUP_WORKFLOW_TYPE, warmupStarted, warmupStatus, warmupWorkflowId, type WarmupStatus, type WarmupWorkflowInput } from '../workflows/warmup-contract';
 import { callerOf } from './auth';
@@ -68,6 +68,19 @@ export class WarmupWorkflows {
   async stop(inboxId: string): Promise<WarmupStatus> {
     return this.client.workflow.getHandle(warmupWorkflowId(inboxId)).executeUpdate(stopWarmup);
   }
+  /** Stops the inbox's running warm-up (its inbox is disconnected); false when none runs. */
+  async stopIfRunning(db: Database, inboxId: string): Promise<boolean> {
+    const row = await db.inboxWarmup.findUnique({ where: { inboxId }, select: { state: true } });
+    if (row?.state !== 'running') return false;
+    try {
+      await this.stop(inboxId);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
   /**
    * Stops every warm-up of a deleted identity, so the provider stops warming its addresses. One whose
    * workflow is gone (terminated by an operator) has nothing left to stop.
@@ -102,6 +115,20 @@ export async function warmupPauseReasons(db: Database, campaigns: { id: string; 
   return reasons;
 }
 
+const REFUSAL_GUIDANCE: Record<string, string> = {
+  'mailbox-not-connected':
+    'The warm-up service (Instantly) warms only mailboxes connected to it: add this address in Instantly (Email accounts, with the mailbox\'s own sign-in), then start the warm-up again.',
+  'provider-unauthorized': 'The warm-up service refused Pacer\'s API key: the operator must check INSTANTLY_API_KEY (or WARMUP_PROVIDER_TOKEN) and its scopes.',
+};
+
+/** The provider's recorded refusal of this start, as the problem the API answers. */
+function refusal(row: InboxWarmup | null, startedAt: number): WarmupRefusedError | null {
+  const error = row?.providerError as { code?: string; message?: string } | null | undefined;
+  if (!row || !error || row.startedAt.getTime() !== startedAt) return null;
+  const code = error.code ?? 'request-rejected';
+  return new WarmupRefusedError(code, error.message ?? 'the warm-up provider refused the address', REFUSAL_GUIDANCE[code] ?? 'The warm-up did not start and the campaigns it paused were resumed. Check the address at the warm-up provider, then start it again.');
+}
+
 function iso(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
@@ -134,6 +161,7 @@ function warmupView(inbox: EmailInbox, live: WarmupStatus | null, row: InboxWarm
     pausedCampaignIds: (row!.pausedCampaigns as unknown as PausedCampaign[]).map((campaign) => campaign.id),
     resumedCampaignIds: null,
     provider: row!.providerStatus ?? null,
+    providerError: row!.providerError ?? null,
   };
 }
 
@@ -174,6 +202,9 @@ export function warmupRoutes(db: Database, identities: IdentityService, workflow
     const { status, created } = await reachingTemporal(() =>
       workflows.start({ inboxId: inbox.id, identityId: inbox.identityId, workspaceId: inbox.workspaceId, pauseCampaigns }),
     );
+    // The provider may have refused the address (not connected at Instantly): the warm-up ends at once; say why.
+    const refused = refusal(await db.inboxWarmup.findUnique({ where: { inboxId: inbox.id } }), status.startedAt);
+    if (refused) throw refused;
     if (created) await audit(request, inbox, 'email-inbox.warmup.started', { pauseCampaigns, startedAt: iso(status.startedAt), endsAt: iso(status.endsAt) });
     response.status(created ? 201 : 200).json(warmupView(inbox, status, null, Date.now()));
   });

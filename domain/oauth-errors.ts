@@ -5,7 +5,8 @@
  *
  * | signal | code |
  * | AADSTS65001 | consent-required |
- * | AADSTS90094 ("Approval required" screen) | admin-approval-required |
+ * | AADSTS90094 / AADSTS90095 ("Approval required" screen, admin consent workflow) | admin-approval-required |
+ * | no AADSTS number, a text that speaks of admin approval / admin consent (the approval screen's redirect) | admin-approval-required |
  * | AADSTS90093 | user-consent-blocked |
  * | AADSTS53003 | conditional-access-blocked |
  * | AADSTS700082, AADSTS70008, AADSTS50173, Google invalid_grant | needs-reconnect |
@@ -68,6 +69,7 @@ const FAILURES: Record<OAuthFailureCode, Omit<OAuthFailure, 'code'>> = {
 const ENTRA: Record<number, OAuthFailureCode> = {
   65001: 'consent-required',
   90094: 'admin-approval-required',
+  90095: 'admin-approval-required',
   90093: 'user-consent-blocked',
   53003: 'conditional-access-blocked',
   700082: 'needs-reconnect',
@@ -75,11 +77,19 @@ const ENTRA: Record<number, OAuthFailureCode> = {
   50173: 'needs-reconnect',
 };
 
+/**
+ * What Entra's approval screen sends back when it carries no AADSTS number ("Approval required",
+ * "Need admin approval", "…only an admin can grant", a request sent to the administrator).
+ */
+const ADMIN_APPROVAL_TEXT = /approval required|admin(istrator)?('s)? (approval|consent)|needs? (an )?admin|only an admin(istrator)? can grant|request(ed)? (for )?approval|admin_consent_required/i;
+
 /** `error` is the OAuth error code (invalid_grant, access_denied…), `description` its text (which carries AADSTS numbers). */
 export function classifyOAuthError(input: { error?: string; description?: string }): OAuthFailure {
-  const number = /AADSTS(\d+)/.exec(`${input.description ?? ''} ${input.error ?? ''}`)?.[1];
+  const text = `${input.description ?? ''} ${input.error ?? ''}`;
+  const number = /AADSTS(\d+)/.exec(text)?.[1];
   let code: OAuthFailureCode = 'oauth-failed';
   if (number !== undefined && Object.hasOwn(ENTRA, Number(number))) code = ENTRA[Number(number)]!;
+  else if (number === undefined && ADMIN_APPROVAL_TEXT.test(text)) code = 'admin-approval-required';
   else if (input.error === 'invalid_grant') code = 'needs-reconnect';
   else if (input.error === 'admin_policy_enforced') code = 'admin-policy-blocked';
   else if (input.error === 'access_denied') code = 'access-denied';
@@ -87,3 +97,19 @@ export function classifyOAuthError(input: { error?: string; description?: string
 }
 
 export const OAUTH_FAILURE_CODES = Object.keys(FAILURES) as OAuthFailureCode[];
+
+/**
+ * The link an administrator opens to grant Pacer tenant-wide consent (Microsoft identity platform
+ * admin consent endpoint, https://learn.microsoft.com/entra/identity-platform/v2-admin-consent):
+ * `/{tenant}/v2.0/adminconsent?client_id=…&scope=…&redirect_uri=…`. `tenant` is the directory's id or
+ * domain when known, else `organizations` (the administrator's own tenant). Graph permissions are
+ * given fully qualified; `offline_access` as it is.
+ */
+export function adminConsentUrl(input: { loginBaseUrl: string; tenant?: string | undefined; clientId: string; scopes: readonly string[]; redirectUri: string; state?: string }): string {
+  const scope = input.scopes.map((permission) => (permission.includes('://') || permission === 'offline_access' ? permission : `https://graph.microsoft.com/${permission}`)).join(' ');
+  const query = new URLSearchParams({ client_id: input.clientId, scope, redirect_uri: input.redirectUri, ...(input.state ? { state: input.state } : {}) });
+  // A tenant is a GUID or a domain; anything else (".", "..", a path) is not put into the path.
+  const given = input.tenant?.trim() ?? '';
+  const tenant = /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(given) ? given : 'organizations';
+  return `${input.loginBaseUrl.replace(/\/+$/, '')}/${tenant}/v2.0/adminconsent?${query.toString()}`;
+}

@@ -33,3 +33,8 @@ export function senderAddress(from: string | undefined): string | undefined {
   const match = /<([^<>\s]+@[^<>\s]+)>/.exec(from ?? '') ?? /([^\s<>"]+@[^\s<>"]+)/.exec(from ?? '');
   return match?.[1]?.toLowerCase();
 }
+
+/** The addresses an `X-Failed-Recipients` header names (a bounce that quotes no Message-ID still names who bounced), lower-cased. */
+export function failedRecipients(header: string | undefined): string[] {
+  return [...new Set((header ?? '').split(',').flatMap((part) => senderAddress(part.trim()) ?? []))];
+}

@@ -48,15 +48,19 @@ const environmentSchema = z.object({
   UNIPILE_DSN: optionalString,
   UNIPILE_API_KEY: optionalString,
   UNIPILE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  WARMUP_PROVIDER: z.enum(['http', 'simulator']).optional(),
+  WARMUP_PROVIDER: z.enum(['instantly', 'http', 'simulator']).optional(),
+  INSTANTLY_API_KEY: optionalString,
+  INSTANTLY_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   WARMUP_PROVIDER_URL: optionalString,
   WARMUP_PROVIDER_TOKEN: optionalString,
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
   EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
+  EMAIL_ALLOW_PLAINTEXT: z.enum(['true', 'false']).default('false'),
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_OAUTH_REVOKE_URL: z.url().default('https://oauth2.googleapis.com/revoke'),
   GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
   MICROSOFT_CLIENT_ID: optionalString,
   MICROSOFT_CLIENT_SECRET: optionalString,
@@ -104,7 +108,12 @@ export interface Config {
   /** The secret header value Unipile's webhooks carry (set when registering them); POST /webhooks/unipile answers 503 without it. */
   unipileWebhookSecret: string | undefined;
   /** Which warm-up provider the worker uses (integrations/warmup selectWarmupProvider decides the default). */
-  warmupProvider: { adapter: 'http' | 'simulator' | undefined; baseUrl: string | undefined; token: string | undefined };
+  warmupProvider: {
+    adapter: 'instantly' | 'http' | 'simulator' | undefined;
+    baseUrl: string | undefined;
+    token: string | undefined;
+    instantly: { apiKey: string | undefined; baseUrl: string | undefined };
+  };
   /** The API's public URL (PUBLIC_BASE_URL): share links and OAuth callbacks point there, never to a request's Host header. Required in production. */
   publicBaseUrl: string;
   email: {
@@ -112,6 +121,8 @@ export interface Config {
     connectTimeoutMs: number;
     /** CIDRs of private addresses user-supplied mail hosts may resolve to (self-hosted mail servers, tests). */
     privateHostsAllowed: Cidr[];
+    /** EMAIL_ALLOW_PLAINTEXT: whether `security: "none"` (password in clear text) may be used at all. */
+    allowPlaintext: boolean;
     /** OAuth clients; each is unset until its client id and secret are both configured. */
     google: GoogleClientConfig | undefined;
     microsoft: MicrosoftClientConfig | undefined;
@@ -186,14 +197,20 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       unipileApiKey: env.UNIPILE_API_KEY,
     },
     unipileWebhookSecret: env.UNIPILE_WEBHOOK_SECRET,
-    warmupProvider: { adapter: env.WARMUP_PROVIDER, baseUrl: env.WARMUP_PROVIDER_URL, token: env.WARMUP_PROVIDER_TOKEN },
+    warmupProvider: {
+      adapter: env.WARMUP_PROVIDER,
+      baseUrl: env.WARMUP_PROVIDER_URL,
+      token: env.WARMUP_PROVIDER_TOKEN,
+      instantly: { apiKey: env.INSTANTLY_API_KEY, baseUrl: env.INSTANTLY_API_URL },
+    },
     publicBaseUrl: publicBaseUrlOf(env.PUBLIC_BASE_URL, env.NODE_ENV, env.API_HOST, env.API_PORT),
     email: {
       connectTimeoutMs: env.EMAIL_CONNECT_TIMEOUT_MS,
       privateHostsAllowed: parseAllowlist(env.EMAIL_PRIVATE_HOSTS_ALLOWED),
+      allowPlaintext: env.EMAIL_ALLOW_PLAINTEXT === 'true',
       google:
         env.GOOGLE_CLIENT_ID && env.GOOGLE_CLIENT_SECRET
-          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL }
+          ? { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL, gmailRootUrl: env.GMAIL_API_ROOT_URL, revokeUrl: env.GOOGLE_OAUTH_REVOKE_URL }
           : undefined,
       microsoft:
         env.MICROSOFT_CLIENT_ID && env.MICROSOFT_CLIENT_SECRET

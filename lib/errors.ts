@@ -133,3 +133,17 @@ export class HostNotAllowedError extends PacerError {
     });
   }
 }
+
+/**
+ * The warm-up provider refused to warm the address (SPEC §3 "Warm-up"): `code` is the provider's
+ * reason (e.g. `mailbox-not-connected`: Instantly warms only mailboxes connected to it), with guidance.
+ */
+export class WarmupRefusedError extends PacerError {
+  readonly status = 422;
+  readonly code: string;
+  readonly title = 'The warm-up provider refused to warm this address';
+  constructor(reason: string, detail: string, guidance: string) {
+    super(detail, { code: reason, guidance });
+    this.code = `warmup-${reason}`;
+  }
+}

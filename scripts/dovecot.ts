@@ -13,7 +13,8 @@
  * install dovecot-imapd once instead.
  *
  * Each server gets its own folder: a generated config (passwd-file users, maildir, 127.0.0.1 on a free
- * port, no TLS, no failed-login delay), its mail, its log. Dovecot's auth penalty still applies: after a
+ * port, no failed-login delay), its mail, its log. Without `tls` it speaks plain text only; with a
+ * certificate it offers STARTTLS on its port and implicit TLS on a second one (`tlsPort`). Dovecot's auth penalty still applies: after a
  * failed login from 127.0.0.1, the next login waits 2 s or more. Tests that try a wrong password do it last.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -90,16 +91,19 @@ export async function resolveDovecot(env: NodeJS.ProcessEnv = process.env): Prom
 
 export interface DovecotServer {
   host: string;
+  /** IMAP; offers STARTTLS when started with `tls`. */
   port: number;
+  /** Implicit TLS (IMAPS), when started with `tls`. */
+  tlsPort?: number;
   /** The folder holding the config, the mail and dovecot.log. */
   dir: string;
   stop(): Promise<void>;
 }
 
-function waitForGreeting(port: number, deadline: number, logFile: string): Promise<void> {
+function waitForGreeting(address: string, port: number, deadline: number, logFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect(port, address);
       let received = '';
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => {
@@ -113,8 +117,8 @@ function waitForGreeting(port: number, deadline: number, logFile: string): Promi
         socket.destroy();
         if (Date.now() > deadline) {
           void fs.readFile(logFile, 'utf8').then(
-            (log) => reject(new Error(`Dovecot did not answer on 127.0.0.1:${port}; its log:\n${log}`)),
-            () => reject(new Error(`Dovecot did not answer on 127.0.0.1:${port}`)),
+            (log) => reject(new Error(`Dovecot did not answer on ${address}:${port}; its log:\n${log}`)),
+            () => reject(new Error(`Dovecot did not answer on ${address}:${port}`)),
           );
           return;
         }
@@ -131,11 +135,14 @@ export interface DovecotOptions {
   env?: NodeJS.ProcessEnv;
   /** A folder kept across runs (npm start's mailbox); a fresh temporary folder, removed at stop, when unset. */
   dir?: string;
-  /** A free port when unset. */
+  /** A free port on 127.0.0.1 when unset. */
   port?: number;
+  tls?: { cert: string; key: string };
+  /** A loopback address of its own (127.x.y.z) and fixed ports, e.g. the well-known 143/993 (needs root). */
+  listen?: { address: string; port: number; tlsPort?: number };
 }
 
-/** Starts Dovecot (IMAP only) on 127.0.0.1 with the given users. Resolves once it greets clients. */
+/** Starts Dovecot (IMAP only) with the given users. Resolves once it greets clients. */
 export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
   const installation = await resolveDovecot(options.env);
   const isRoot = process.getuid?.() === 0;
@@ -145,7 +152,14 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   const dir = options.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'pacer-dovecot-')));
   await fs.mkdir(dir, { recursive: true });
   await fs.chmod(dir, 0o755); // the unprivileged mail user must reach the maildirs
-  const port = options.port ?? (await freePort());
+  const address = options.listen?.address ?? '127.0.0.1';
+  const port = options.listen?.port ?? options.port ?? (await freePort());
+  const tlsPort = options.tls ? (options.listen?.tlsPort ?? (await freePort())) : undefined;
+  if (options.tls) {
+    await fs.writeFile(path.join(dir, 'cert.pem'), options.tls.cert, { mode: 0o644 });
+    await fs.writeFile(path.join(dir, 'key.pem'), options.tls.key, { mode: 0o600 });
+  }
+  const ssl = options.tls ? `ssl = yes\nssl_cert = <${dir}/cert.pem\nssl_key = <${dir}/key.pem` : 'ssl = no';
   // Root: services drop to `nobody` (login processes refuse root). Otherwise everything runs as us.
   const user = isRoot ? 'nobody' : os.userInfo().username;
   const group = isRoot ? ((await execFileAsync('id', ['-gn', 'nobody'])).stdout.trim() || 'nogroup') : (await execFileAsync('id', ['-gn'])).stdout.trim();
@@ -159,12 +173,12 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   await fs.writeFile(
     config,
     `protocols = imap
-listen = 127.0.0.1
+listen = ${address}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
-instance_name = pacer-${port}
+instance_name = pacer-${address}-${port}
 log_path = ${logFile}
-ssl = no
+${ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -183,11 +197,11 @@ userdb {
 }
 service imap-login {
   inet_listener imap {
-    address = 127.0.0.1
+    address = ${address}
     port = ${port}
   }
   inet_listener imaps {
-    port = 0
+${tlsPort === undefined ? '    port = 0' : `    address = ${address}\n    port = ${tlsPort}\n    ssl = yes`}
   }
 }
 `,
@@ -205,7 +219,7 @@ service imap-login {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     await Promise.race([
-      waitForGreeting(port, Date.now() + READY_TIMEOUT_MS, logFile),
+      waitForGreeting(address, port, Date.now() + READY_TIMEOUT_MS, logFile),
       exited.then(() => Promise.reject(new Error(`Dovecot exited at start: ${stderr}`))),
     ]);
   } catch (error) {
@@ -213,8 +227,9 @@ service imap-login {
     throw error;
   }
   return {
-    host: '127.0.0.1',
+    host: address,
     port,
+    ...(tlsPort === undefined ? {} : { tlsPort }),
     dir,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

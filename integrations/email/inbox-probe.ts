@@ -11,13 +11,9 @@ import { InboxConnectionError } from '../../lib/errors';
 import { checkMailHost, HostLookupError, systemResolver, type CheckedHost, type Resolver } from './host-guard';
 import { smtpTransport } from './smtp-sender';
 
-export type Security = 'tls' | 'starttls' | 'none';
+import type { ServerSettings } from '../../domain/mail-servers';
 
-export interface ServerSettings {
-  host: string;
-  port: number;
-  security: Security;
-}
+export type { Security, ServerSettings } from '../../domain/mail-servers';
 
 export interface InboxSettings {
   username: string;
@@ -30,6 +26,8 @@ export interface ProbeOptions {
   timeoutMs: number;
   allowlist: readonly Cidr[];
   resolve?: Resolver;
+  /** Extra certificate authorities for TLS (tests only: a self-signed test server). */
+  trustedCertificates?: string[];
 }
 
 function scrubbed(text: string, password: string): string {
@@ -66,13 +64,20 @@ function serverName(checked: CheckedHost): string | undefined {
   return checked.host === checked.address ? undefined : checked.host;
 }
 
-export function imapClient(checked: CheckedHost, settings: ServerSettings, auth: { user: string; pass?: string; accessToken?: string }, timeoutMs: number): ImapFlow {
+export function imapClient(
+  checked: CheckedHost,
+  settings: ServerSettings,
+  auth: { user: string; pass?: string; accessToken?: string },
+  timeoutMs: number,
+  trustedCertificates?: string[],
+): ImapFlow {
   const servername = serverName(checked);
   return new ImapFlow({
     host: checked.address,
     port: settings.port,
     secure: settings.security === 'tls',
     ...(servername === undefined ? {} : { servername }),
+    ...(trustedCertificates ? { tls: { ca: trustedCertificates } } : {}),
     ...(settings.security === 'starttls' ? { doSTARTTLS: true } : settings.security === 'none' ? { doSTARTTLS: false } : {}),
     auth,
     logger: false,
@@ -83,8 +88,8 @@ export function imapClient(checked: CheckedHost, settings: ServerSettings, auth:
   });
 }
 
-async function probeImap(checked: CheckedHost, settings: ServerSettings, username: string, password: string, timeoutMs: number): Promise<ProbeOutcome> {
-  const client = imapClient(checked, settings, { user: username, pass: password }, timeoutMs);
+async function probeImap(checked: CheckedHost, settings: ServerSettings, username: string, password: string, options: ProbeOptions): Promise<ProbeOutcome> {
+  const client = imapClient(checked, settings, { user: username, pass: password }, options.timeoutMs, options.trustedCertificates);
   client.on('error', () => undefined); // reported through the awaited calls
   try {
     await client.connect();
@@ -98,11 +103,12 @@ async function probeImap(checked: CheckedHost, settings: ServerSettings, usernam
   }
 }
 
-async function probeSmtp(checked: CheckedHost, settings: ServerSettings, username: string, password: string, timeoutMs: number): Promise<ProbeOutcome> {
+async function probeSmtp(checked: CheckedHost, settings: ServerSettings, username: string, password: string, options: ProbeOptions): Promise<ProbeOutcome> {
   const servername = serverName(checked);
   const transport = smtpTransport(
     { host: checked.address, port: settings.port, security: settings.security, username, password, ...(servername === undefined ? {} : { servername }) },
-    timeoutMs,
+    options.timeoutMs,
+    options.trustedCertificates,
   );
   try {
     await transport.verify();
@@ -131,8 +137,8 @@ async function guarded(settings: ServerSettings, options: ProbeOptions): Promise
 export async function validateInbox(settings: InboxSettings, options: ProbeOptions): Promise<void> {
   const [imapHost, smtpHost] = await Promise.all([guarded(settings.imap, options), guarded(settings.smtp, options)]);
   const [imap, smtp] = await Promise.all([
-    'ok' in imapHost ? imapHost : probeImap(imapHost, settings.imap, settings.username, settings.password, options.timeoutMs),
-    'ok' in smtpHost ? smtpHost : probeSmtp(smtpHost, settings.smtp, settings.username, settings.password, options.timeoutMs),
+    'ok' in imapHost ? imapHost : probeImap(imapHost, settings.imap, settings.username, settings.password, options),
+    'ok' in smtpHost ? smtpHost : probeSmtp(smtpHost, settings.smtp, settings.username, settings.password, options),
   ]);
   const failed = classifyConnection({ imap, smtp });
   if (failed) {

@@ -39,6 +39,8 @@ export interface GoogleClientConfig {
   tokenUrl: string;
   /** https://gmail.googleapis.com/ */
   gmailRootUrl: string;
+  /** https://oauth2.googleapis.com/revoke (the default when unset). */
+  revokeUrl?: string;
 }
 
 export interface MicrosoftClientConfig {

@@ -255,10 +255,13 @@ export async function rfc822(email: OutgoingEmail): Promise<Buffer> {
 /**
  * One SMTP connection's transport, for checking an inbox's credentials (nodemailer `verify`).
  * `timeoutMs` bounds connecting, waiting for the greeting, and every silence on the socket.
+ * `trustedCertificates` adds certificate authorities to the system's (tests only: a self-signed test server).
  */
-export function smtpTransport(connection: SmtpConnection, timeoutMs: number) {
+export function smtpTransport(connection: SmtpConnection, timeoutMs: number, trustedCertificates?: string[]) {
+  const tls = { ...(connection.servername === undefined ? {} : { servername: connection.servername }), ...(trustedCertificates ? { ca: trustedCertificates } : {}) };
   return createTransport({
     ...connectionOptions(connection, timeoutMs),
+    ...(Object.keys(tls).length === 0 ? {} : { tls }),
     auth: { user: connection.username, pass: connection.password },
     // The body comes from templates: it must never make nodemailer read a file or fetch a URL.
     disableFileAccess: true,

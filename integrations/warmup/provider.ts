@@ -1,7 +1,8 @@
 /**
  * The warm-up provider gateway (SPEC §3 "Warm-up", §6): the only way Pacer talks to the external
  * warm-up service that trains an address's reputation.
- * - `http-provider.ts`: the documented HTTP contract (`CONTRACT.md`), for production;
+ * - `instantly.ts`: Instantly's public API v2, a real warm-up service (the mailbox must be connected at Instantly);
+ * - `http-provider.ts`: the documented HTTP contract (`CONTRACT.md`), for a service of one's own;
  * - `simulator.ts`: an in-memory, clearly labelled SIMULATOR, for development and tests.
  *
  * Every call carries `at`, the caller's notion of now (the workflow's time), so the simulator follows
@@ -33,11 +34,13 @@ export interface StartWarmupInput {
 
 export interface WarmupRef {
   inboxId: string;
+  /** The address warming up (Instantly keys accounts by address). */
+  address: string;
   at: number;
 }
 
 export interface WarmupProvider {
-  readonly adapter: 'http' | 'simulator';
+  readonly adapter: 'instantly' | 'http' | 'simulator';
   /** Starts warming the address; a warm-up already running for this inbox is returned as is. */
   start(input: StartWarmupInput): Promise<WarmupProviderStatus>;
   /** Progress of the warm-up. Throws {@link WarmupProviderError} `not-found` for an unknown inbox. */
@@ -46,7 +49,8 @@ export interface WarmupProvider {
   stop(input: WarmupRef): Promise<WarmupProviderStatus>;
 }
 
-export type WarmupProviderErrorCode = 'not-found' | 'invalid-request' | 'rate-limited' | 'unavailable' | 'provider-unauthorized' | 'request-rejected';
+/** `mailbox-not-connected`: the provider has no access to the mailbox (Instantly: the account is not connected there). */
+export type WarmupProviderErrorCode = 'not-found' | 'mailbox-not-connected' | 'invalid-request' | 'rate-limited' | 'unavailable' | 'provider-unauthorized' | 'request-rejected';
 
 /**
  * Every provider failure. `retryable` says whether the same call may succeed later unchanged (so an

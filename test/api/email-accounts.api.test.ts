@@ -67,7 +67,7 @@ describe('POST /identities/:id/email-accounts/imap against Dovecot and a real SM
     });
     const row = await harness.db.emailInbox.findUniqueOrThrow({ where: { id: response.body.id } });
     expect(row.passwordEnvelope).toMatch(/^v1\.test\./);
-    expect(decryptSecret(testKeyring, row.passwordEnvelope, inboxPasswordAssociatedData(row.id))).toBe(PASSWORD);
+    expect(decryptSecret(testKeyring, row.passwordEnvelope ?? '', inboxPasswordAssociatedData(row.id))).toBe(PASSWORD);
     const listed = await request(harness.app).get(`/identities/${identityId}/email-accounts`).set(auth());
     expect(listed.status).toBe(200);
     expect(listed.body.items).toHaveLength(1);
@@ -81,7 +81,7 @@ describe('POST /identities/:id/email-accounts/imap against Dovecot and a real SM
 
   it('sends from the connected inbox; the message lands in the recipient mailbox on Dovecot', async () => {
     const row = await harness.db.emailInbox.findFirstOrThrow({ where: { identityId, email: ADDRESS } });
-    const password = decryptSecret(testKeyring, row.passwordEnvelope, inboxPasswordAssociatedData(row.id));
+    const password = decryptSecret(testKeyring, row.passwordEnvelope ?? '', inboxPasswordAssociatedData(row.id));
     await sendSmtpEmail(
       { host: row.smtpHost, port: row.smtpPort, security: 'none', username: row.username, password },
       { from: { address: ADDRESS }, to: 'grace@lead.example', subject: 'Hello Grace', html: '<p>Hi</p>', text: 'Hi', messageId: '<pacer.test-delivery@pacer-test.example>' },
@@ -105,11 +105,76 @@ describe('POST /identities/:id/email-accounts/imap against Dovecot and a real SM
   it('connecting the same address again is a reconnection: 200, connected, its error leads resume', async () => {
     const row = await harness.db.emailInbox.findFirstOrThrow({ where: { identityId, email: ADDRESS } });
     const disconnected = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${row.id}`).set(auth());
-    expect(disconnected.body.status).toBe('disconnected');
+    expect(disconnected.body).toMatchObject({ status: 'disconnected', credentials: { erased: true, tokenRevoked: null }, warmupStopped: false });
+    // The password leaves with the connection.
+    expect(await harness.db.emailInbox.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ passwordEnvelope: null, refreshTokenEnvelope: null, status: 'disconnected' });
     const response = await connect(connectBody());
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: row.id, status: 'connected', reconnected: true });
     expect(await harness.db.emailInbox.count({ where: { identityId } })).toBe(1);
+  });
+});
+
+describe('plain text, and one address for one identity', () => {
+  it('security "none" is refused unless the operator allows it, and warned about when allowed', async () => {
+    const strict = harness.appWithEmail({ allowPlaintext: false });
+    const refused = await connect(connectBody({ email: 'plain@pacer-test.example' }), strict);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { field: 'imap.security', message: expect.stringMatching(/EMAIL_ALLOW_PLAINTEXT=true/) },
+      { field: 'smtp.security', message: expect.stringMatching(/clear text/) },
+    ]);
+    expect(await harness.db.emailInbox.count({ where: { email: 'plain@pacer-test.example' } })).toBe(0);
+
+    const row = await harness.db.emailInbox.findFirstOrThrow({ where: { identityId, email: ADDRESS } });
+    const allowed = await connect(connectBody());
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.id).toBe(row.id);
+    expect(allowed.body.warnings).toEqual([expect.stringMatching(/^IMAP 127\.0\.0\.1:\d+ uses security "none"/), expect.stringMatching(/^SMTP 127\.0\.0\.1:\d+ uses security "none"/)]);
+  });
+
+  it('a domain without a preset and no host: 422 naming the fields', async () => {
+    const response = await connect({ email: 'ada@no-preset.example', password: 'x' });
+    expect(response.status).toBe(422);
+    expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['imap.host', 'smtp.host']);
+  });
+
+  it('an address another identity of the workspace holds is 409 naming that identity; free again once disconnected there', async () => {
+    const other = (await request(harness.app).post('/identities').set(auth()).send({ firstName: 'Grace', lastName: 'Hopper', workingHours: hours })).body.id as string;
+    const holder = await harness.db.emailInbox.findFirstOrThrow({ where: { identityId, email: ADDRESS } });
+    const attemptsBefore = smtp.authAttempts;
+    const taken = await request(harness.app).post(`/identities/${other}/email-accounts/imap`).set(auth()).send(connectBody());
+    expect(taken.status).toBe(409);
+    expect(taken.body).toMatchObject({ code: 'address-in-use', identityId, identityName: 'Ada L' });
+    expect(taken.body.detail).toContain(`${ADDRESS} is already connected to identity Ada L (${identityId})`);
+    expect(smtp.authAttempts).toBe(attemptsBefore); // refused before the servers were tried
+
+    await request(harness.app).delete(`/identities/${identityId}/email-accounts/${holder.id}`).set(auth()).expect(200);
+    const moved = await request(harness.app).post(`/identities/${other}/email-accounts/imap`).set(auth()).send(connectBody());
+    expect(moved.status).toBe(201);
+    // Back to the first identity for the tests that follow.
+    await request(harness.app).delete(`/identities/${other}/email-accounts/${moved.body.id}`).set(auth()).expect(200);
+    expect((await connect(connectBody())).status).toBe(200);
+  });
+
+  it('deleting an identity erases the envelopes of its inboxes', async () => {
+    const doomed = (await request(harness.app).post('/identities').set(auth()).send({ firstName: 'Temp', lastName: 'Orary', workingHours: hours })).body.id as string;
+    const connected = await request(harness.app).post(`/identities/${doomed}/email-accounts/imap`).set(auth()).send(connectBody({ email: 'temp@pacer-test.example', username: ADDRESS }));
+    expect(connected.status).toBe(201);
+    expect((await harness.db.emailInbox.findUniqueOrThrow({ where: { id: connected.body.id } })).passwordEnvelope).toMatch(/^v1\./);
+    await request(harness.app).delete(`/identities/${doomed}`).set(auth()).expect(204);
+    expect(await harness.db.emailInbox.findUniqueOrThrow({ where: { id: connected.body.id } })).toMatchObject({ passwordEnvelope: null, refreshTokenEnvelope: null, status: 'disconnected' });
+  });
+
+  it('the inbox view shows reply sync status', async () => {
+    const row = await harness.db.emailInbox.findFirstOrThrow({ where: { identityId, email: ADDRESS } });
+    await harness.db.emailInbox.update({ where: { id: row.id }, data: { syncStatus: 'failing', lastSyncError: 'Gmail API failed on users.history.list (HTTP 500)', lastSyncAt: new Date('2026-01-05T10:00:00Z') } });
+    const listed = await request(harness.app).get(`/identities/${identityId}/email-accounts`).set(auth());
+    expect(listed.body.items.find((item: { id: string }) => item.id === row.id).sync).toEqual({
+      status: 'failing',
+      lastSyncAt: '2026-01-05T10:00:00.000Z',
+      lastError: 'Gmail API failed on users.history.list (HTTP 500)',
+    });
   });
 });
 

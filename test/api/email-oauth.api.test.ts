@@ -19,7 +19,7 @@ beforeAll(async () => {
     oauth: {
       stateSecret: STATE_SECRET,
       redirectBaseUrl: 'https://pacer.example',
-      google: { clientId: 'google-client.apps.googleusercontent.com', clientSecret: 'google-secret', tokenUrl: `${providers.baseUrl}/token`, gmailRootUrl: `${providers.baseUrl}/` },
+      google: { clientId: 'google-client.apps.googleusercontent.com', clientSecret: 'google-secret', tokenUrl: `${providers.baseUrl}/token`, gmailRootUrl: `${providers.baseUrl}/`, revokeUrl: `${providers.baseUrl}/revoke` },
       microsoft: { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'ms-secret', loginBaseUrl: providers.baseUrl, graphBaseUrl: providers.baseUrl },
     },
   });
@@ -136,5 +136,113 @@ describe('Microsoft callback', () => {
     const response = await request(harness.app).get('/oauth/microsoft/callback').query({ state, code: 'expired-code' });
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ code: 'needs-reconnect' });
+  });
+});
+
+describe('Microsoft callback: the success path through msal-node', () => {
+  it('redeems the code, reads the mailbox address from Graph /me (mail, not the sign-in name), stores the refresh token encrypted', async () => {
+    const { state } = await authorize('microsoft');
+    providers.received.splice(0);
+    providers.queue('microsoft-token.authorization-code', 'graph-me');
+    const response = await request(harness.app).get('/oauth/microsoft/callback').query({ state, code: '0.AXEA-recorded-code' });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ email: 'ada.lovelace@contoso.example', provider: 'microsoft', status: 'connected' });
+    const row = await harness.db.emailInbox.findUniqueOrThrow({ where: { id: response.body.id } });
+    expect(row.passwordEnvelope).toBeNull();
+    expect(decryptSecret(testKeyring, row.refreshTokenEnvelope ?? '', inboxRefreshTokenAssociatedData(row.id))).toBe('0.AXEA-recorded-refresh-token-from-code-canary');
+    const token = new URLSearchParams(providers.received.find((received) => received.path === '/common/oauth2/v2.0/token')!.body);
+    expect(token.get('grant_type')).toBe('authorization_code');
+    expect(token.get('code')).toBe('0.AXEA-recorded-code');
+    expect(token.get('redirect_uri')).toBe('https://pacer.example/oauth/microsoft/callback');
+    const me = providers.received.find((received) => received.path === '/v1.0/me')!;
+    expect(me.headers.authorization).toBe('Bearer eyJ0eXAiOiJKV1QiLCJub25jZSI6ImNvZGUifQ.recorded.code-access');
+    expect(new URL(me.url, providers.baseUrl).searchParams.get('$select')).toBe('mail,userPrincipalName');
+    for (const text of [JSON.stringify(response.body), harness.logLines.join('\n')]) expect(text).not.toContain('refresh-token-from-code-canary');
+  });
+
+  it('an account without a mailbox address (mail null) is stored under its userPrincipalName', async () => {
+    const { state } = await authorize('microsoft');
+    providers.queue('microsoft-token.authorization-code', 'graph-me.no-mail');
+    const response = await request(harness.app).get('/oauth/microsoft/callback').query({ state, code: 'code-2' });
+    expect(response.status).toBe(201);
+    expect(response.body.email).toBe('alovelace@contoso.example');
+  });
+
+  it('the approval screen without an AADSTS code is admin-approval-required, with the admin consent link', async () => {
+    const { state } = await authorize('microsoft');
+    const response = await request(harness.app).get('/oauth/microsoft/callback').query({ state, error: 'access_denied', error_description: 'Approval required' });
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ code: 'admin-approval-required', failedStep: 'oauth' });
+    const link = new URL(response.body.adminConsentUrl);
+    expect(`${link.origin}${link.pathname}`).toBe(`${providers.baseUrl}/organizations/v2.0/adminconsent`);
+    expect(link.searchParams.get('client_id')).toBe('11111111-2222-3333-4444-555555555555');
+    expect(link.searchParams.get('redirect_uri')).toBe('https://pacer.example/oauth/microsoft/admin-consent');
+    expect((link.searchParams.get('scope') ?? '').split(' ')).toEqual(expect.arrayContaining(['https://graph.microsoft.com/Mail.Send', 'https://graph.microsoft.com/User.Read', 'offline_access']));
+    const coded = await request(harness.app).get('/oauth/microsoft/callback').query({ state: (await authorize('microsoft')).state, error: 'access_denied', error_description: 'AADSTS90094: The grant requires admin permission.' });
+    expect(coded.body.adminConsentUrl).toBe(response.body.adminConsentUrl);
+  });
+
+  it('the administrator comes back from the admin consent page: granted, or the refusal classified', async () => {
+    const granted = await request(harness.app).get('/oauth/microsoft/admin-consent').query({ admin_consent: 'True', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47', scope: 'https://graph.microsoft.com/Mail.Send' });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ adminConsent: 'granted', tenant: '72f988bf-86f1-41af-91ab-2d7cd011db47' });
+    const declined = await request(harness.app).get('/oauth/microsoft/admin-consent').query({ error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.' });
+    expect(declined.status).toBe(422);
+    expect(declined.body).toMatchObject({ code: 'access-denied' });
+  });
+});
+
+describe('credentials leave when an OAuth inbox is disconnected', () => {
+  async function connectGoogle(code: string) {
+    const { state } = await authorize('google');
+    providers.queue('google-token.authorization-code', 'gmail-profile');
+    const response = await request(harness.app).get('/oauth/google/callback').query({ state, code });
+    expect([200, 201]).toContain(response.status);
+    return response.body.id as string;
+  }
+
+  it('Google: the refresh token is revoked once at Google, then the envelope is erased', async () => {
+    const id = await connectGoogle('code-revoke');
+    providers.received.splice(0);
+    providers.queue('google-revoke.success');
+    const response = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${id}`).set(auth());
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'disconnected', credentials: { erased: true, tokenRevoked: true } });
+    const revocations = providers.received.filter((received) => received.path === '/revoke');
+    expect(revocations).toHaveLength(1);
+    expect(new URLSearchParams(revocations[0]!.body).get('token')).toBe('1//09recorded-refresh-token-canary');
+    expect(await harness.db.emailInbox.findUniqueOrThrow({ where: { id } })).toMatchObject({ passwordEnvelope: null, refreshTokenEnvelope: null, status: 'disconnected' });
+  });
+
+  it('Google revocation failing (503): the envelope is erased all the same, and the answer says the token was not revoked', async () => {
+    const id = await connectGoogle('code-revoke-2');
+    providers.queue('google-revoke.unavailable');
+    const response = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${id}`).set(auth());
+    expect(response.body.credentials).toEqual({ erased: true, tokenRevoked: false, detail: expect.stringMatching(/HTTP 503/) });
+    expect((await harness.db.emailInbox.findUniqueOrThrow({ where: { id } })).refreshTokenEnvelope).toBeNull();
+  });
+
+  it('Microsoft: nothing an app can revoke at Entra; the envelope is erased and the answer says how to cut access', async () => {
+    const { state } = await authorize('microsoft');
+    providers.queue('microsoft-token.authorization-code', 'graph-me');
+    const connected = await request(harness.app).get('/oauth/microsoft/callback').query({ state, code: 'code-ms-revoke' });
+    providers.received.splice(0);
+    const response = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${connected.body.id}`).set(auth());
+    expect(response.body.credentials).toEqual({ erased: true, tokenRevoked: false, detail: expect.stringMatching(/Entra ID lets no app revoke/) });
+    expect(providers.received).toHaveLength(0);
+    expect((await harness.db.emailInbox.findUniqueOrThrow({ where: { id: connected.body.id } })).refreshTokenEnvelope).toBeNull();
+  });
+
+  it('an address another identity of the workspace holds is refused with 409 on the OAuth callback too', async () => {
+    const holder = await connectGoogle('code-holder');
+    const other = (await request(harness.app).post('/identities').set(auth()).send({ firstName: 'Grace', lastName: 'H', workingHours: hours })).body.id as string;
+    const started = await request(harness.app).post(`/identities/${other}/email-accounts/google/authorize`).set(auth());
+    const state = new URL(started.body.authorizationUrl).searchParams.get('state') ?? '';
+    providers.queue('google-token.authorization-code', 'gmail-profile');
+    const response = await request(harness.app).get('/oauth/google/callback').query({ state, code: 'code-taken' });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ code: 'address-in-use', identityId });
+    expect(await harness.db.emailInbox.count({ where: { identityId: other } })).toBe(0);
+    expect((await harness.db.emailInbox.findUniqueOrThrow({ where: { id: holder } })).status).toBe('connected');
   });
 });

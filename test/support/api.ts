@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import { createActivities } from '../../activities';
 import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
 import type { LinkedinSimulator } from '../../integrations/linkedin';
-import { createWarmupSimulator } from '../../integrations/warmup';
+import { createWarmupSimulator, type WarmupProvider } from '../../integrations/warmup';
 import { testKeyring } from './keyring';
 import { createApp, type ApiDependencies } from '../../api/app';
 import type { EmailConnectionSettings } from '../../api/email-inboxes';
@@ -50,7 +50,9 @@ export interface ApiHarness {
  * The real API on the shared PostgreSQL and Temporal dev server, with a real worker on a task queue
  * of its own, so test files don't see each other's workflows.
  */
-export async function startApiHarness(options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  options: { operatorApiKey?: string; email?: Partial<EmailConnectionSettings>; oauth?: Partial<OAuthSettings>; warmup?: WarmupProvider } = {},
+): Promise<ApiHarness> {
   const { databaseUrl, temporalAddress } = sharedServices();
   const db = createDatabase(databaseUrl);
   const connection = await Connection.connect({ address: temporalAddress });
@@ -67,7 +69,7 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       db,
       linkedin,
       keyring: testKeyring,
-      warmup: createWarmupSimulator(),
+      warmup: options.warmup ?? createWarmupSimulator(),
       mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 10_000 },
     }),
     workflowBundle: await workflowBundle(),
@@ -85,7 +87,8 @@ export async function startApiHarness(options: { operatorApiKey?: string; email?
       shareLinks: { publicBaseUrl: TEST_PUBLIC_BASE_URL, linkedin },
       linkedin: { gateway: linkedin, publicBaseUrl: TEST_PUBLIC_BASE_URL, unipileWebhookSecret: TEST_UNIPILE_WEBHOOK_SECRET },
       // Tests run their mail servers on loopback, which only the allowlist lets through.
-      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), ...options.email, ...email },
+      // Test servers speak plain text on loopback unless a test says otherwise.
+      email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true, ...options.email, ...email },
       oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
       ...overrides,
     });

@@ -15,7 +15,9 @@
  * - `onRcptTo`: return a reply (e.g. `{ responseCode: 550, message: '5.1.1 No such user' }`) to
  *   refuse a recipient.
  *
- * Plain text only: STARTTLS is disabled and AUTH is allowed without TLS (loopback).
+ * - `tls`: with a certificate, the server speaks implicit TLS (`implicit: true`, like port 465) or
+ *   offers STARTTLS and refuses AUTH before it (like port 587). Without it: plain text only, STARTTLS
+ *   disabled and AUTH allowed without TLS (loopback).
  */
 import type { AddressInfo, Socket } from 'node:net';
 import { type HeaderValue, simpleParser } from 'mailparser';
@@ -51,8 +53,10 @@ export interface SmtpReply {
 export interface SmtpTestServerOptions {
   /** username → password; when given, AUTH PLAIN/LOGIN is required. */
   users?: Record<string, string>;
-  /** Only plain-text SMTP is supported. */
-  secure?: false;
+  /** TLS with this certificate: implicit (465-style) or STARTTLS (587-style). */
+  tls?: { key: string; cert: string; implicit: boolean };
+  /** A loopback address of its own and a fixed port, e.g. 465 or 587 (needs root). Default 127.0.0.1 on a free port. */
+  listen?: { address: string; port: number };
   /** Drop the connection after receiving DATA for the first N messages, after the message was stored. */
   failAfterData?: number;
   /** Refuse a recipient by returning a reply; return undefined to accept it. */
@@ -126,11 +130,11 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     }
   };
 
+  const tls = options.tls;
   const server: SMTPServer = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    hideSTARTTLS: true,
-    allowInsecureAuth: true,
+    ...(tls
+      ? { secure: tls.implicit, key: tls.key, cert: tls.cert, allowInsecureAuth: false }
+      : { secure: false, disabledCommands: ['STARTTLS'], hideSTARTTLS: true, allowInsecureAuth: true }),
     authMethods: ['PLAIN', 'LOGIN'],
     authOptional: users === undefined,
     logger: false,
@@ -195,7 +199,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
 
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.listen?.port ?? 0, options.listen?.address ?? '127.0.0.1', () => {
       server.server.off('error', reject);
       resolve();
     });
@@ -203,7 +207,7 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
   const { port } = server.server.address() as AddressInfo;
 
   return {
-    host: '127.0.0.1',
+    host: options.listen?.address ?? '127.0.0.1',
     port,
     faults,
     messages,

@@ -76,7 +76,7 @@ export async function startTimeSkippingHarness(
     bodyLimit: '100kb',
     now: () => env.currentTimeMs(),
     // Mail servers in tests run on loopback, which only the allowlist lets through.
-    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+    email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true },
     linkedin: { gateway: linkedin, publicBaseUrl: TEST_PUBLIC_BASE_URL, unipileWebhookSecret: TEST_UNIPILE_WEBHOOK_SECRET },
   });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);

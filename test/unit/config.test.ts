@@ -10,12 +10,16 @@ test('PUBLIC_BASE_URL: trailing slashes dropped, must be http(s), required in pr
 });
 
 test('the warm-up provider settings are read like the LinkedIn gateway ones', () => {
-  expect(loadConfig({}).warmupProvider).toEqual({ adapter: undefined, baseUrl: undefined, token: undefined });
+  const none = { apiKey: undefined, baseUrl: undefined };
+  expect(loadConfig({}).warmupProvider).toEqual({ adapter: undefined, baseUrl: undefined, token: undefined, instantly: none });
   expect(loadConfig({ WARMUP_PROVIDER: 'http', WARMUP_PROVIDER_URL: 'https://warmup.example.com', WARMUP_PROVIDER_TOKEN: ' t ' }).warmupProvider).toEqual({
     adapter: 'http',
     baseUrl: 'https://warmup.example.com',
     token: 't',
+    instantly: none,
   });
+  expect(loadConfig({ WARMUP_PROVIDER: 'instantly', INSTANTLY_API_KEY: ' key ' }).warmupProvider).toMatchObject({ adapter: 'instantly', instantly: { apiKey: 'key', baseUrl: undefined } });
+  expect(() => loadConfig({ INSTANTLY_API_URL: 'ftp://x.example' })).toThrow(ConfigError);
   expect(() => loadConfig({ WARMUP_PROVIDER: 'mock' })).toThrow(ConfigError);
 });
 
@@ -32,4 +36,12 @@ test('the LinkedIn gateway: unipile, http or simulator, with Unipile DSN, key an
   expect(loadConfig({ UNIPILE_WEBHOOK_SECRET: '' }).unipileWebhookSecret).toBeUndefined();
   expect(() => loadConfig({ UNIPILE_WEBHOOK_SECRET: 'short' })).toThrow(/UNIPILE_WEBHOOK_SECRET: must be at least 32 characters/);
   expect(() => loadConfig({ LINKEDIN_GATEWAY: 'phantombuster' })).toThrow(ConfigError);
+});
+
+test('email: plain text only when EMAIL_ALLOW_PLAINTEXT=true; Google revocation endpoint configurable', () => {
+  expect(loadConfig({}).email.allowPlaintext).toBe(false);
+  expect(loadConfig({ EMAIL_ALLOW_PLAINTEXT: 'true' }).email.allowPlaintext).toBe(true);
+  expect(() => loadConfig({ EMAIL_ALLOW_PLAINTEXT: 'yes' })).toThrow(ConfigError);
+  expect(loadConfig({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }).email.google?.revokeUrl).toBe('https://oauth2.googleapis.com/revoke');
+  expect(loadConfig({ GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's', GOOGLE_OAUTH_REVOKE_URL: 'http://127.0.0.1:1/revoke' }).email.google?.revokeUrl).toBe('http://127.0.0.1:1/revoke');
 });

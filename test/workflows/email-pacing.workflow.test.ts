@@ -144,6 +144,9 @@ test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps h
 
   // Friday: the same address reconnects; its leads resume from the same address, never from the other one.
   await skipTo(monday.plus({ days: 4 }).set({ hour: 8 }));
+  // Disconnecting erased the password: reconnecting stores it again (as POST …/email-accounts/imap does), then resumes the leads.
+  expect((await db.emailInbox.findUniqueOrThrow({ where: { id: first.id } })).passwordEnvelope).toBeNull();
+  await db.emailInbox.update({ where: { id: first.id }, data: { passwordEnvelope: encryptSecret(testKeyring, PASSWORDS['ada@outreach.example'], inboxPasswordAssociatedData(first.id)) } });
   expect(await connections.reconnected(await db.emailInbox.findUniqueOrThrow({ where: { id: first.id } }))).toBe(10);
   await skipTo(monday.plus({ days: 4 }).set({ hour: 19 }));
   expect(smtp.messages).toHaveLength(40);

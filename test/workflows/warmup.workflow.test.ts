@@ -27,7 +27,7 @@ let smtp: SmtpTestServer;
 beforeAll(async () => {
   harness = await startTimeSkippingHarness(TASK_QUEUE);
   ({ db, app } = harness);
-  smtp = await startSmtpTestServer({ users: { 'warm@outreach.example': 'warm-password', 'cold@outreach.example': 'cold-password' } });
+  smtp = await startSmtpTestServer({ users: { 'warm@outreach.example': 'warm-password', 'cold@outreach.example': 'cold-password', 'warm@unpaused.example': 'warm-password' } });
 }, 120_000);
 
 afterAll(async () => {
@@ -160,13 +160,13 @@ test('stopped on day 5: provider stopped, campaigns resumed at once; a campaign 
   expect(harness.warmup.calls.filter((call) => call.inboxId === inbox.id && call.operation === 'stop')).toHaveLength(1);
 });
 
-test('while an inbox warms up it sends no campaign email: Shuffle uses the other inbox, leads bound to it wait with the reason, then go after the warm-up', async () => {
+test('while an inbox warms up with pauseCampaigns it sends no campaign email: Shuffle uses the other inbox, leads bound to it wait with the reason, then go after the warm-up', async () => {
   const sunday = await nextSundayEvening(harness);
   await skipTo(sunday.toMillis());
   const identityId = await identity('Mail');
   const warm = await addInbox(identityId, 'warm@outreach.example', 'warm-password');
   await addInbox(identityId, 'cold@outreach.example', 'cold-password');
-  const started = await request(app).post(warmupPath(identityId, warm.id)).set(auth()).send({ pauseCampaigns: false });
+  const started = await request(app).post(warmupPath(identityId, warm.id)).set(auth()).send({ pauseCampaigns: true });
   expect(started.body.pausedCampaignIds).toEqual([]);
   const endsAt = Date.parse(started.body.endsAt as string);
   const emailSteps = [{ kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi</p>' }];
@@ -195,6 +195,30 @@ test('while an inbox warms up it sends no campaign email: Shuffle uses the other
   const fromWarm = smtp.messages.filter((message) => message.from?.address === 'warm@outreach.example');
   expect(fromWarm).toHaveLength(4);
   expect(Math.min(...(await db.leadAction.findMany({ where: { lead: { campaignId: fixed } } })).map((action) => action.performedAt.getTime()))).toBeGreaterThanOrEqual(endsAt);
+});
+
+test('with pauseCampaigns false, campaign email keeps going from the warming inbox within its rate', async () => {
+  const sunday = await nextSundayEvening(harness);
+  await skipTo(sunday.toMillis());
+  const identityId = await identity('Unpaused');
+  const warm = await addInbox(identityId, 'warm@unpaused.example', 'warm-password');
+  const started = await request(app).post(warmupPath(identityId, warm.id)).set(auth()).send({ pauseCampaigns: false });
+  expect(started.body).toMatchObject({ state: 'running', pauseCampaigns: false, pausedCampaignIds: [] });
+  const emailSteps = [{ kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi</p>' }];
+  const fixed = await campaign(identityId, 'Fixed on the warming inbox', 'draft', emailSteps, warm.id);
+  const leads = Array.from({ length: 7 }, (_, index) => ({ firstName: `U${index}`, email: `u${index}@prospects.example` }));
+  expect((await request(app).post(`/campaigns/${fixed}/leads`).set(auth()).send({ leads })).body.created).toBe(7);
+  expect((await request(app).post(`/campaigns/${fixed}/start`).set(auth())).status).toBe(200);
+
+  // Monday: every lead's email goes from the warming inbox, never more than its hourly rate (5) in an hour.
+  await skipTo(sunday.plus({ days: 1 }).set({ hour: 18, minute: 30 }).toMillis());
+  expect(smtp.messages.filter((message) => message.from?.address === 'warm@unpaused.example')).toHaveLength(7);
+  const times = (await db.leadAction.findMany({ where: { lead: { campaignId: fixed }, kind: 'email' } })).map((action) => action.performedAt.getTime()).sort((a, b) => a - b);
+  expect(times).toHaveLength(7);
+  for (const time of times) expect(times.filter((other) => other >= time && other < time + 3600_000).length).toBeLessThanOrEqual(5);
+  expect((await db.inboxWarmup.findUniqueOrThrow({ where: { inboxId: warm.id } })).state).toBe('running');
+  const held = await db.lead.findMany({ where: { campaignId: fixed, waitingReason: { contains: 'warming up' } } });
+  expect(held).toHaveLength(0);
 });
 
 test('warm-up routes are scoped to the workspace and validate their input (problem+json)', async () => {

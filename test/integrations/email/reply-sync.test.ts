@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { ApplicationFailure } from '@temporalio/activity';
 import { inboxPasswordAssociatedData } from '../../../lib/secrets';
 import { createReplySyncActivities } from '../../../activities/reply-sync';
 import { createDatabase, type Database } from '../../../db/client';
 import { parseAllowlist } from '../../../lib/config';
-import { encryptSecret } from '../../../lib/secrets';
+import { encryptSecret, generateKeyringEntry, parseKeyring } from '../../../lib/secrets';
 import { deterministicMessageId } from '../../../integrations/email/smtp-sender';
 import { deliver, startDovecot, type DovecotServer } from '../../support/dovecot';
 import { testKeyring } from '../../support/keyring';
@@ -88,7 +90,8 @@ test('replies (by Message-ID, then by sender) stop their leads, a bounce stops i
   );
   await deliver(dovecot, ADDRESS, PASSWORD, message({ From: 'newsletter@unrelated.example', To: ADDRESS, Subject: 'Weekly digest', 'Message-ID': '<n1@unrelated.example>' }, 'Nothing to do with leads.'));
 
-  expect(await sync({ inboxId: inbox.id })).toEqual({ examined: 4, replies: 2, bounces: 1, lastUid: 4 });
+  expect(await sync({ inboxId: inbox.id })).toEqual({ provider: 'imap-smtp', examined: 4, replies: 2, bounces: 1, more: false, lastUid: 4 });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } })).toMatchObject({ syncStatus: 'ok', lastSyncError: null });
 
   const state = async (id: string) => db.lead.findUniqueOrThrow({ where: { id } });
   expect(await state(replier.lead.id)).toMatchObject({ state: 'replied', dueAt: null });
@@ -100,9 +103,56 @@ test('replies (by Message-ID, then by sender) stop their leads, a bounce stops i
   const replyAction = await db.leadAction.findFirstOrThrow({ where: { leadId: replier.lead.id, kind: 'reply' } });
   expect(replyAction.result).toMatchObject({ matchedBy: 'message-id', messageId: '<r1@elsewhere.example>' });
 
-  expect(await sync({ inboxId: inbox.id })).toEqual({ examined: 0, replies: 0, bounces: 0, lastUid: 4 });
+  expect(await sync({ inboxId: inbox.id })).toEqual({ provider: 'imap-smtp', examined: 0, replies: 0, bounces: 0, more: false, lastUid: 4 });
 
   await deliver(dovecot, ADDRESS, PASSWORD, message({ From: 'quiet@lead.example', To: ADDRESS, Subject: 'Re: Hi', 'Message-ID': '<r3@lead.example>', 'In-Reply-To': quiet.messageId }, 'Not interested.'));
-  expect(await sync({ inboxId: inbox.id })).toEqual({ examined: 1, replies: 1, bounces: 0, lastUid: 5 });
+  expect(await sync({ inboxId: inbox.id })).toEqual({ provider: 'imap-smtp', examined: 1, replies: 1, bounces: 0, more: false, lastUid: 5 });
   expect(await state(quiet.lead.id)).toMatchObject({ state: 'replied' });
+});
+
+test('cancelled while the IMAP server stays silent: the connection is closed and the run ends at once', async () => {
+  const sockets: net.Socket[] = [];
+  const silent = net.createServer((socket) => sockets.push(socket)); // accepts, never greets
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const { inbox } = await fixture();
+    await db.emailInbox.update({ where: { id: inbox.id }, data: { imapPort: (silent.address() as net.AddressInfo).port } });
+    const patient = createReplySyncActivities({ db, keyring: testKeyring, mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 60_000 } });
+    const cancel = new AbortController();
+    const started = Date.now();
+    const run = patient.syncInboxReplies({ inboxId: inbox.id }, cancel.signal).catch((error: unknown) => error);
+    while (sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    cancel.abort(new Error('activity cancelled'));
+    expect(((await run) as Error).message).toBe('activity cancelled');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sockets[0]!.destroyed || sockets[0]!.readableEnded).toBe(true);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+});
+
+test('an IMAP host that now resolves to a refused address, or a password no key opens: shown on the inbox, not retried', async () => {
+  const { inbox } = await fixture();
+  const strict = createReplySyncActivities({ db, keyring: testKeyring, mailHosts: { privateHostsAllowed: [], timeoutMs: 5_000 } });
+  expect(await strict.syncInboxReplies({ inboxId: inbox.id }).catch((error: unknown) => error)).toMatchObject({ type: 'ReplySyncError', nonRetryable: true, details: [{ code: 'needs-reconnect' }] });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } })).toMatchObject({ syncStatus: 'needs-reconnect', lastSyncError: expect.stringMatching(/cannot be used as a mail server host/) });
+
+  const otherKey = createReplySyncActivities({ db, keyring: parseKeyring(generateKeyringEntry('other')), mailHosts: { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: 5_000 } });
+  expect(await otherKey.syncInboxReplies({ inboxId: inbox.id }).catch((error: unknown) => error)).toMatchObject({ type: 'ReplySyncError', nonRetryable: true });
+  expect(await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } })).toMatchObject({ syncStatus: 'failing', lastSyncError: expect.stringMatching(/key id "test"/) });
+});
+
+// Last: Dovecot delays the next login from 127.0.0.1 after a refused one.
+test('a password that no longer works: the inbox shows needs-reconnect and the activity fails without retry', async () => {
+  const { inbox } = await fixture();
+  await db.emailInbox.update({ where: { id: inbox.id }, data: { passwordEnvelope: encryptSecret(testKeyring, 'changed-elsewhere', inboxPasswordAssociatedData(inbox.id)) } });
+  const failure = await sync({ inboxId: inbox.id }).catch((error: unknown) => error);
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  expect(failure).toMatchObject({ type: 'ReplySyncError', nonRetryable: true, details: [{ code: 'needs-reconnect' }] });
+  const saved = await db.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } });
+  expect(saved.syncStatus).toBe('needs-reconnect');
+  expect(saved.lastSyncError).toMatch(/IMAP login refused/);
+  expect(saved.lastSyncError).not.toContain('changed-elsewhere');
 });

@@ -63,7 +63,7 @@ test('a provider that never answers is unavailable (retryable) after the timeout
   const hanging = await startReplayServer({ hang: 'before-headers' });
   try {
     const provider = createHttpWarmupProvider({ baseUrl: hanging.url, token: TOKEN, timeoutMs: 200 });
-    await expect(provider.status({ inboxId: 'inbox-1', at: AT })).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+    await expect(provider.status({ inboxId: 'inbox-1', address: 'a@b.example', at: AT })).rejects.toMatchObject({ code: 'unavailable', retryable: true });
   } finally {
     await hanging.close();
   }
@@ -74,7 +74,9 @@ test('selection: the simulator outside production by default (with a warning), n
   const logger = { info: () => undefined, warn: (_details: object, message: string) => warnings.push(message) };
   expect(selectWarmupProvider({ environment: 'development', adapter: undefined }, { logger }).adapter).toBe('simulator');
   expect(warnings[0]).toContain(WARMUP_SIMULATOR_LABEL);
-  expect(() => selectWarmupProvider({ environment: 'production', adapter: undefined })).toThrow(/WARMUP_PROVIDER=http/);
+  expect(() => selectWarmupProvider({ environment: 'production', adapter: undefined })).toThrow(/WARMUP_PROVIDER=instantly \(with INSTANTLY_API_KEY\) or WARMUP_PROVIDER=http/);
+  expect(() => selectWarmupProvider({ environment: 'production', adapter: 'instantly' })).toThrow(/INSTANTLY_API_KEY/);
+  expect(selectWarmupProvider({ environment: 'production', adapter: 'instantly', instantly: { apiKey: 'k', baseUrl: undefined } }).adapter).toBe('instantly');
   expect(selectWarmupProvider({ environment: 'production', adapter: 'simulator' }, { logger }).adapter).toBe('simulator');
   expect(warnings[1]).toContain('PRODUCTION');
   expect(() => selectWarmupProvider({ environment: 'production', adapter: 'http', baseUrl: 'https://warmup.example.com' })).toThrow(/WARMUP_PROVIDER_TOKEN/);
@@ -87,10 +89,10 @@ test('the simulator: starting twice keeps one warm-up, progress follows the call
   expect(first).toEqual({ state: 'warming', startedAt: AT, emailsSent: 5, inboxPlacementRate: null, reputation: null });
   await simulator.start({ inboxId: 'inbox-1', address: 'a@b.example', at: AT + 1000 });
   expect(simulator.warmup('inbox-1')?.startedAt).toBe(AT);
-  const dayFourteen = await simulator.status({ inboxId: 'inbox-1', at: AT + 14 * 24 * 3600 * 1000 });
+  const dayFourteen = await simulator.status({ inboxId: 'inbox-1', address: 'a@b.example', at: AT + 14 * 24 * 3600 * 1000 });
   expect(dayFourteen).toMatchObject({ emailsSent: 5 + 3 * 14, inboxPlacementRate: 0.98, reputation: 95 });
-  const stopped = await simulator.stop({ inboxId: 'inbox-1', at: AT + 24 * 3600 * 1000 });
+  const stopped = await simulator.stop({ inboxId: 'inbox-1', address: 'a@b.example', at: AT + 24 * 3600 * 1000 });
   expect(stopped).toMatchObject({ state: 'stopped', emailsSent: 8 });
-  expect(await simulator.stop({ inboxId: 'inbox-1', at: AT + 2 * 24 * 3600 * 1000 })).toEqual(stopped);
-  await expect(simulator.status({ inboxId: 'unknown', at: AT })).rejects.toMatchObject({ code: 'not-found', retryable: false });
+  expect(await simulator.stop({ inboxId: 'inbox-1', address: 'a@b.example', at: AT + 2 * 24 * 3600 * 1000 })).toEqual(stopped);
+  await expect(simulator.status({ inboxId: 'unknown', address: 'u@b.example', at: AT })).rejects.toMatchObject({ code: 'not-found', retryable: false });
 });
