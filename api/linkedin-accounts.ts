@@ -21,7 +21,7 @@ import { Prisma, type Identity } from '@prisma/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { type LinkedinConnection, type ObservedConnection, observeConnection } from '../domain/linkedin-connection';
+import { recordLinkedinConnection } from '../db/linkedin-connection';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { ConflictError, NotFoundError, type PacerError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../lib/errors';
@@ -109,49 +109,6 @@ export async function openHostedAuth(
     await db.linkedinHostedAuth.delete({ where: { id } });
     throw gatewayProblem(error, 'open a sign-in');
   }
-}
-
-function connectionOf(identity: Identity): LinkedinConnection {
-  return { status: identity.linkedinStatus as LinkedinConnection['status'], since: identity.linkedinStatusSince.getTime(), reason: identity.linkedinStatusReason };
-}
-
-/**
- * Stores what was observed about the identity's account (idempotent: the same again changes nothing)
- * and audits a change. `linkedinAccountId` attaches (or, with null, detaches) the account. Returns
- * whether anything changed.
- */
-async function recordConnection(
-  tx: Prisma.TransactionClient,
-  identity: Identity,
-  observed: ObservedConnection,
-  at: number,
-  source: string,
-  linkedinAccountId?: string | null,
-): Promise<boolean> {
-  const { connection, changed } = observeConnection(connectionOf(identity), observed, at);
-  const accountChanged = linkedinAccountId !== undefined && linkedinAccountId !== identity.linkedinAccountId;
-  if (!changed && !accountChanged) return false;
-  // Observed state, not a setting: the version (If-Match) is left alone.
-  await tx.identity.update({
-    where: { id: identity.id },
-    data: {
-      linkedinStatus: connection.status,
-      linkedinStatusSince: new Date(connection.since),
-      linkedinStatusReason: connection.reason,
-      ...(accountChanged ? { linkedinAccountId } : {}),
-    },
-  });
-  await tx.auditEntry.create({
-    data: {
-      workspaceId: identity.workspaceId,
-      entityType: 'identity',
-      entityId: identity.id,
-      action: 'identity.linkedin.connection-changed',
-      before: { status: identity.linkedinStatus, reason: identity.linkedinStatusReason, accountId: identity.linkedinAccountId },
-      after: { status: connection.status, reason: connection.reason, accountId: accountChanged ? linkedinAccountId : identity.linkedinAccountId, source },
-    },
-  });
-  return true;
 }
 
 async function wake(workflows: IdentityWorkflows, identityId: string): Promise<void> {
@@ -251,7 +208,7 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
         if (identity.linkedinAccountId !== null && identity.linkedinAccountId !== notification.account_id) {
           throw new ConflictError(`The identity is connected to another account (${identity.linkedinAccountId}); a sign-in with ${notification.account_id} does not replace it`);
         }
-        await recordConnection(tx, identity, { status: 'connected', reason: null }, at, `hosted-auth:${notification.status}`, notification.account_id);
+        await recordLinkedinConnection(tx, identity, { status: 'connected', reason: null }, at, `hosted-auth:${notification.status}`, notification.account_id);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`The account ${notification.account_id} is already connected to another identity`);
@@ -299,7 +256,7 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const observed = event.connection;
     // A deleted account cannot be reconnected: the identity needs a new sign-in (create).
     const accountId = event.providerStatus === 'DELETED' ? null : undefined;
-    const changed = await db.$transaction((tx) => recordConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    const changed = await db.$transaction((tx) => recordLinkedinConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
     if (changed) await wake(workflows, identity.id);
     response.json({ handled: true, identityId: identity.id, changed });
   });
