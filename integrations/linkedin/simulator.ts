@@ -352,6 +352,7 @@ export function createLinkedinSimulator(options: LinkedinSimulatorOptions): Link
 
   const simulator: LinkedinSimulator = {
     adapter: 'simulator',
+    needsConnectedAccount: !implicitAccounts,
     label: SIMULATOR_LABEL,
 
     async sendConnectionRequest(input: SendConnectionRequestInput) {

@@ -554,6 +554,7 @@ export function createUnipileLinkedinGateway(options: UnipileGatewayOptions): Li
 
   return {
     adapter: 'unipile',
+    needsConnectedAccount: true,
 
     async sendConnectionRequest(input: SendConnectionRequestInput) {
       const at = checkAt(input.at);
