@@ -8,7 +8,9 @@ import { WITHDRAWALS_PER_PASS, type DispatchPlan } from '../domain/dispatch';
 import { identityConfigOf, type IdentityConfig } from '../domain/identity-config';
 import { effectiveInboxRate, rateOverrideOf } from '../domain/inbox-rate';
 import { autoWithdrawalCutoff } from '../domain/invitations';
+import { connectionCanAct, type LinkedinConnectionStatus } from '../domain/linkedin-connection';
 import { ACTION_KINDS, type ActionKind } from '../domain/steps';
+import type { LinkedinGateway } from '../integrations/linkedin';
 import { activeWaiting } from './lead-steps';
 
 export interface PlannedIdentity extends DispatchPlan {
@@ -22,7 +24,7 @@ function isActionKind(value: string | null): value is ActionKind {
   return value !== null && (ACTION_KINDS as readonly string[]).includes(value);
 }
 
-export function createDispatchPlanActivities({ db }: { db: Database }) {
+export function createDispatchPlanActivities({ db, linkedin }: { db: Database; linkedin: Pick<LinkedinGateway, 'needsConnectedAccount'> }) {
   return {
     /** What is due for the identity at `at` (workflow time). Changes nothing, so it may be retried freely. */
     async planDispatch(input: { identityId: string; at: number }): Promise<PlannedIdentity> {
@@ -69,6 +71,7 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
       if (queued) nextDueAt.connectionRequest = Math.min(nextDueAt.connectionRequest ?? Infinity, queued.requestedAt.getTime());
 
       const carryingIds = new Set(carrying.flatMap((row) => (row.inboxId ? [row.inboxId] : [])));
+      const accountStatus = identity.linkedinStatus as LinkedinConnectionStatus;
       return {
         deleted: false,
         config,
@@ -81,6 +84,12 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
         ].slice(0, WITHDRAWALS_PER_PASS),
         withdrawalOutlook: { oldestPendingSentAt: oldestPending?.sentAt?.getTime() ?? null, manualWithdrawalRequested: manual.length > 0 },
         replyInboxIds: inboxes.filter((inbox) => carryingIds.has(inbox.id)).map((inbox) => inbox.id),
+        linkedinAccount: {
+          status: accountStatus,
+          reason: identity.linkedinStatusReason,
+          since: identity.linkedinStatusSince.getTime(),
+          canAct: connectionCanAct(accountStatus, linkedin.needsConnectedAccount),
+        },
       };
     },
   };

@@ -6,6 +6,7 @@ import { createDispatchPlanActivities } from './dispatch-plan';
 import { createEmailStepActivities, type EmailStepDependencies } from './email-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
 import { createInvitationActivities } from './linkedin-invitations';
+import { createRelationSyncActivities } from './linkedin-relations';
 import { createLinkedinStepActivities } from './linkedin-steps';
 import { createReplySyncActivities } from './reply-sync';
 import { createWarmupActivities } from './warmup';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createLinkedinStepActivities(deps),
     ...createEmailStepActivities(deps),
     ...createInvitationActivities(deps),
+    ...createRelationSyncActivities(deps),
     ...createReplySyncActivities(deps),
     ...createIdentitySettingsActivities(deps.db),
     ...createWarmupActivities(deps),

@@ -9,7 +9,7 @@
  *   sign-in, only its hash stored, so the URL itself authenticates the notification. A repeated
  *   notification changes nothing.
  * - `POST /webhooks/unipile` takes Unipile's `new_relation` (the invitation to that person becomes
- *   accepted) and `AccountStatus` (the identity's connection status) events. It is authenticated by a
+ *   accepted, and a message step waiting for it due) and `AccountStatus` (the identity's connection status) events. It is authenticated by a
  *   secret header set when registering the webhook (`X-Pacer-Webhook-Secret`, compared in constant
  *   time); a repeated delivery changes nothing. Wrong secret: 401; malformed body: 422; both before
  *   anything is read or written.
@@ -21,6 +21,7 @@ import { Prisma, type Identity } from '@prisma/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
+import { acceptInvitations } from '../db/invitations';
 import { recordLinkedinConnection } from '../db/linkedin-connection';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
@@ -238,14 +239,11 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const at = await now();
 
     if (event.kind === 'new-relation') {
-      // The pending invitation to this person is accepted; a repeat finds nothing pending and changes nothing.
-      const accepted = await db.linkedinInvitation.updateMany({
-        where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'pending' },
-        data: { status: 'accepted', acceptedAt: new Date(at), withdrawalRequestedAt: null },
-      });
-      const known = accepted.count > 0 || (await db.linkedinInvitation.count({ where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'accepted' } })) > 0;
+      // The pending invitation to this person is accepted and a message waiting for it is due now; a repeat finds nothing pending and changes nothing.
+      const accepted = await acceptInvitations(db, { identityId: identity.id, where: { profileUrl: event.profileUrl }, acceptedAt: at, at });
+      const known = accepted.invitationIds.length > 0 || (await db.linkedinInvitation.count({ where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'accepted' } })) > 0;
       if (known) await wake(workflows, identity.id);
-      response.json({ handled: true, identityId: identity.id, acceptedInvitations: accepted.count });
+      response.json({ handled: true, identityId: identity.id, acceptedInvitations: accepted.invitationIds.length });
       return;
     }
 
