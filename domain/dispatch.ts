@@ -82,6 +82,13 @@ export interface DispatchPlan {
   replyInboxIds: string[];
 }
 
+/** The workflow's budgets for today as it holds them, sent with each plan so the worker exports them (metrics). */
+export interface BudgetSnapshot {
+  kinds: { kind: ActionKind; used: number; left: number }[];
+  /** The end of the identity's local day, when these budgets reset. */
+  validUntil: number;
+}
+
 /** What one step activity did. */
 export type StepOutcome =
   | { performed: true; kind: ActionKind; leadId?: string; invitationId?: string; performedAt: number }

@@ -50,6 +50,7 @@ import {
   applyConfigSignal,
   applyScrapingPool,
   beginPass,
+  budgetSnapshot,
   continuation,
   describeStatus,
   endPass,
@@ -188,7 +189,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         const before = signals;
         const read = await interruptible(async () => {
           try {
-            const planned = await planDispatch({ identityId: state.identityId, at: now });
+            const planned = await planDispatch({ identityId: state.identityId, at: now, budget: budgetSnapshot(state, now) });
             // A signal that arrived meanwhile may be newer than what was read: read again.
             if (signals === before) recordPlan(state, planned, Date.now(), Math.random);
           } catch (error) {
