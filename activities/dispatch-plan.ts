@@ -49,11 +49,12 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
           dueWithdrawals: [],
           withdrawalOutlook: { oldestPendingSentAt: null, manualWithdrawalRequested: false },
           replyInboxIds: [],
+          attention: { linkedinNeedsReconnect: false, inboxesNeedingReconnect: 0, inboxesFailingSync: 0 },
         };
       }
       const config = identityConfigOf(identity);
       const cutoff = autoWithdrawalCutoff(at, config.autoWithdraw);
-      const [dueRows, queued, inboxes, carrying, manual, automatic, oldestPending] = await Promise.all([
+      const [dueRows, queued, inboxes, carrying, manual, automatic, oldestPending, inboxHealth] = await Promise.all([
         db.lead.groupBy({ by: ['nextActionKind'], where: { ...activeWaiting(identityId), dueAt: { not: null } }, _min: { dueAt: true } }),
         db.linkedinInvitation.findFirst({ where: { identityId, status: 'queued' }, orderBy: { requestedAt: 'asc' }, select: { requestedAt: true } }),
         db.emailInbox.findMany({ where: { identityId, status: 'connected' } }),
@@ -73,6 +74,7 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
               select: { id: true },
             }),
         db.linkedinInvitation.findFirst({ where: { identityId, status: 'pending' }, orderBy: { sentAt: 'asc' }, select: { sentAt: true } }),
+        db.emailInbox.findMany({ where: { identityId, status: { not: 'disconnected' } }, select: { status: true, syncStatus: true } }),
       ]);
 
       const nextDueAt: Partial<Record<ActionKind, number>> = {};
@@ -94,6 +96,11 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
         ].slice(0, WITHDRAWALS_PER_PASS),
         withdrawalOutlook: { oldestPendingSentAt: oldestPending?.sentAt?.getTime() ?? null, manualWithdrawalRequested: manual.length > 0 },
         replyInboxIds: inboxes.filter((inbox) => carryingIds.has(inbox.id)).map((inbox) => inbox.id),
+        attention: {
+          linkedinNeedsReconnect: identity.linkedinStatus === 'needs-reconnect',
+          inboxesNeedingReconnect: inboxHealth.filter((inbox) => inbox.status === 'needs-reconnect' || inbox.syncStatus === 'needs-reconnect').length,
+          inboxesFailingSync: inboxHealth.filter((inbox) => inbox.status === 'connected' && inbox.syncStatus === 'failing').length,
+        },
       };
     },
   };

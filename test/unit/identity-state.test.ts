@@ -51,6 +51,7 @@ function planned(overrides: Partial<PlannedIdentity> = {}): PlannedIdentity {
     dueWithdrawals: [],
     withdrawalOutlook: { oldestPendingSentAt: null, manualWithdrawalRequested: false },
     replyInboxIds: [],
+    attention: { linkedinNeedsReconnect: false, inboxesNeedingReconnect: 0, inboxesFailingSync: 0 },
     ...overrides,
   };
 }
