@@ -21,6 +21,7 @@ import {
   recordWithdrawal,
   type IdentityState,
 } from '../../workflows/identity-state';
+import { plannedIdentity } from '../support/planned-identity';
 
 const PARIS_OFFICE: WorkingHours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 /** Monday 2 March 2026, Paris (UTC+1). */
@@ -42,18 +43,7 @@ function config(overrides: Partial<IdentityConfig> = {}): IdentityConfig {
 }
 
 function planned(overrides: Partial<PlannedIdentity> = {}): PlannedIdentity {
-  return {
-    deleted: false,
-    config: config(),
-    scrapingPool: 0,
-    nextDueAt: {},
-    emailDailyCapacity: 30,
-    dueWithdrawals: [],
-    withdrawalOutlook: { oldestPendingSentAt: null, manualWithdrawalRequested: false },
-    replyInboxIds: [],
-    attention: { linkedinNeedsReconnect: false, inboxesNeedingReconnect: 0, inboxesFailingSync: 0 },
-    ...overrides,
-  };
+  return plannedIdentity(config(), overrides);
 }
 
 /** A predictable "random": the middle of the spacing range (gap = the average gap). */

@@ -4,6 +4,7 @@ import { ACTION_FAILING_AFTER, ATTENTION_FLAGS, attentionFlags, sameAttention } 
 import type { IdentityConfig } from '../../domain/identity-config';
 import { attentionOf, currentDetails } from '../../workflows/identity-operator-view';
 import { describeStatus, initialState, recordPlan, recordStepFailure, recordStepOutcome, type IdentityState } from '../../workflows/identity-state';
+import { plannedIdentity } from '../support/planned-identity';
 
 /** Monday 2 March 2026, 10:00 in Paris (UTC+1). */
 const MONDAY_10 = Date.parse('2026-03-02T09:00:00Z');
@@ -19,23 +20,7 @@ const config: IdentityConfig = {
 
 function plannedState(overrides: Partial<PlannedIdentity> = {}, now = MONDAY_10): IdentityState {
   const state = initialState({ identityId: 'identity-1', workspaceId: 'workspace-1', config, workspaceScrapingPool: 0 });
-  recordPlan(
-    state,
-    {
-      deleted: false,
-      config,
-      scrapingPool: 0,
-      nextDueAt: {},
-      emailDailyCapacity: 30,
-      dueWithdrawals: [],
-      withdrawalOutlook: { oldestPendingSentAt: null, manualWithdrawalRequested: false },
-      replyInboxIds: [],
-      attention: { linkedinNeedsReconnect: false, inboxesNeedingReconnect: 0, inboxesFailingSync: 0 },
-      ...overrides,
-    },
-    now,
-    () => 0.5,
-  );
+  recordPlan(state, plannedIdentity(config, overrides), now, () => 0.5);
   return state;
 }
 

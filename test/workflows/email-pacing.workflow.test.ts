@@ -75,6 +75,27 @@ async function addInbox(identityId: string, workspaceId: string, email: keyof ty
   });
 }
 
+/** A Google or Microsoft 365 inbox as the OAuth callback stores it: the refresh token only as an envelope bound to its row. */
+async function addOAuthInbox(identityId: string, workspaceId: string, provider: 'google' | 'microsoft', email: string, syncPosition: { gmailHistoryId?: string; graphDeltaLink?: string } = {}) {
+  const id = randomUUID();
+  return db.emailInbox.create({
+    data: {
+      id,
+      workspaceId,
+      identityId,
+      email,
+      provider,
+      smtpHost: provider === 'google' ? 'smtp.gmail.com' : 'smtp.office365.com',
+      smtpPort: 587,
+      smtpSecurity: 'starttls',
+      username: email,
+      passwordEnvelope: '',
+      refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
+      ...syncPosition,
+    },
+  });
+}
+
 test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps hold; a disconnected inbox stops its leads until reconnected', async () => {
   let sunday = DateTime.fromMillis(await env.currentTimeMs(), { zone: PARIS }).startOf('day').set({ hour: 20 });
   while (sunday.weekday !== 7 || sunday.toMillis() <= (await env.currentTimeMs())) sunday = sunday.plus({ days: 1 });
@@ -221,24 +242,8 @@ test('a password that stops working marks the inbox needs-reconnect after one at
 test('Google and Microsoft 365 inboxes send through the same step: Gmail API and Graph, deterministic Message-IDs', async () => {
   const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-  for (const [provider, email, host] of [['google', 'ada@gmail-test.example', 'smtp.gmail.com'], ['microsoft', 'ada@m365-test.example', 'smtp.office365.com']] as const) {
-    const id = randomUUID();
-    await db.emailInbox.create({
-      data: {
-        id,
-        workspaceId: stored.workspaceId,
-        identityId: identity.id,
-        email,
-        provider,
-        smtpHost: host,
-        smtpPort: 587,
-        smtpSecurity: 'starttls',
-        username: email,
-        passwordEnvelope: '',
-        refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
-      },
-    });
-  }
+  await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-test.example');
+  await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-test.example');
   providers.queue('google-token.success', 'gmail-send.success', 'microsoft-token.success', 'graph-sendmail.accepted');
   const campaign = await request(app)
     .post('/campaigns')
@@ -286,27 +291,11 @@ test('a stored SMTP host that now resolves to a refused address (metadata) is ne
 test('a Google lead who replies (Gmail history shows it) gets no follow-up; a Microsoft bounce stops its lead with an error naming it', async () => {
   const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Replies', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-  const inboxIds: Record<'google' | 'microsoft', string> = { google: randomUUID(), microsoft: randomUUID() };
-  for (const [provider, email, host] of [['google', 'ada@gmail-replies.example', 'smtp.gmail.com'], ['microsoft', 'ada@m365-replies.example', 'smtp.office365.com']] as const) {
-    const id = inboxIds[provider];
-    await db.emailInbox.create({
-      data: {
-        id,
-        workspaceId: stored.workspaceId,
-        identityId: identity.id,
-        email,
-        provider,
-        smtpHost: host,
-        smtpPort: 587,
-        smtpSecurity: 'starttls',
-        username: email,
-        passwordEnvelope: '',
-        refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
-        // Where reply sync stands since the inbox was connected.
-        ...(provider === 'google' ? { gmailHistoryId: '5821900' } : { graphDeltaLink: `${providers.baseUrl}/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=Connected` }),
-      },
-    });
-  }
+  // Each with where its reply sync stands since it was connected.
+  const inboxIds = {
+    google: (await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-replies.example', { gmailHistoryId: '5821900' })).id,
+    microsoft: (await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-replies.example', { graphDeltaLink: `${providers.baseUrl}/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=Connected` })).id,
+  };
   // Both providers in a steady state: tokens, sends accepted, mailboxes with nothing new.
   providers.serve('google-token.success', 'microsoft-token.success', 'gmail-send.success', 'graph-sendmail.accepted', 'gmail-history.empty', 'graph-delta.no-changes');
   const steps = [
