@@ -39,6 +39,7 @@ import { localDateOf } from '../domain/pacing';
 import { claimRefusedReason, nextRefillAt, poolDayOf, type ScrapingCapacity } from '../domain/scraping-pool';
 import { awaitAcceptance, latestInvitationTo, notAcceptedReason, reinviteBlockLiftsAt } from '../db/invitations';
 import { claimScrape, releaseScrape } from '../db/scraping-pool';
+import { recordActionDeferred } from '../lib/metrics';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
 import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
 import { accountCannotAct } from './linkedin-account';
@@ -127,7 +128,10 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
       if (invitation.status === 'pending') {
         const sent = (invitation.sentAt ?? invitation.requestedAt).toISOString().slice(0, 10);
         const status = await awaitAcceptance(db, lead.id, invitation.id, `waiting for ${personOf(lead)} to accept the invitation sent ${sent}`);
-        if (status === 'pending') return 'resolved';
+        if (status === 'pending') {
+          recordActionDeferred('message', 'awaiting-acceptance');
+          return 'resolved';
+        }
         continue; // Accepted or ended meanwhile: decide again on what it is now.
       }
       if (invitation.leadId !== lead.id) return 'send';
@@ -156,6 +160,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
       at,
     });
     if (claim.claimed) return;
+    recordActionDeferred('scrape', 'scraping-pool');
     throw new ScrapingCapacitySpent(claim.capacity, nextRefillAt(claim.capacity, at, identity.timeZone), claimRefusedReason(claim.capacity, at, identity.timeZone));
   }
 
@@ -186,6 +191,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
     if (step.kind === 'linkedin-connection-request') {
       const blockedUntil = await reinviteBlockLiftsAt(db, lead.identityId, lead.linkedinUrl ?? '', clock.now());
       if (blockedUntil !== null) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, blockedUntil, `re-invite blocked until ${new Date(blockedUntil).toISOString()}`);
         return false;
       }
@@ -210,6 +216,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         return false;
       }
       if (error instanceof ReinviteBlockedError) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, error.blockedUntil, `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`);
         return false;
       }

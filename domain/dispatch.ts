@@ -86,6 +86,8 @@ export interface DispatchPlan {
   replyInboxIds: string[];
   /** The identity's LinkedIn account as PostgreSQL holds it. Absent in plans recorded before it existed: read as able to act. */
   linkedinAccount?: LinkedinAccountOutlook;
+  /** What needs a person (domain/operator-attention): the workflow shows it as its `PacerAttention` search attribute. */
+  attention: PlannedAttention;
 }
 
 /** The identity's LinkedIn account, as the dispatch sees it. */
@@ -96,6 +98,20 @@ export interface LinkedinAccountOutlook {
   since: number;
   /** Whether LinkedIn actions may be tried (domain/linkedin-connection connectionCanAct); when false they wait, undated. */
   canAct: boolean;
+}
+
+/** The recorded facts behind the attention flags; the workflow adds its own (actions failing again and again). */
+export interface PlannedAttention {
+  linkedinNeedsReconnect: boolean;
+  inboxesNeedingReconnect: number;
+  inboxesFailingSync: number;
+}
+
+/** The workflow's budgets for today as it holds them, sent with each plan so the worker exports them (metrics). */
+export interface BudgetSnapshot {
+  kinds: { kind: ActionKind; used: number; left: number }[];
+  /** The end of the identity's local day, when these budgets reset. */
+  validUntil: number;
 }
 
 /** What one step activity did. */

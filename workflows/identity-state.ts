@@ -14,6 +14,7 @@ import {
   planRetryDelayMs,
   REPLY_SYNC_INTERVAL_MS,
   SLOT_ROOM_MS,
+  type BudgetSnapshot,
   type DispatchPlan,
   type RelationSyncOutcome,
   type StepOutcome,
@@ -23,7 +24,7 @@ import type { IdentityConfig } from '../domain/identity-config';
 import { nextWithdrawalDueAt } from '../domain/invitations';
 import { connectionWaitingReason } from '../domain/linkedin-connection';
 import { clampLinkedinLimits, DAILY_LIKES, effectiveLinkedinLimits } from '../domain/linkedin-limits';
-import { localDateOf, nextActionAt, remainingDailyBudget } from '../domain/pacing';
+import { localDateOf, nextActionAt, nextLocalMidnight, remainingDailyBudget } from '../domain/pacing';
 import { NO_SCRAPING_CAPACITY_REASON } from '../domain/scraping-pool';
 import { ACTION_KINDS, isLinkedinActionKind, LINKEDIN_ACTION_KINDS, type ActionKind } from '../domain/steps';
 import { currentWindow, nextWindowStart, type TimeWindow } from '../domain/working-hours';
@@ -172,6 +173,15 @@ export function dailyLimits(state: IdentityState, now: number): Record<ActionKin
     like: state.config.likingsOptOut ? 0 : DAILY_LIKES,
     // Each inbox's own day and clock-hour caps are enforced when a send is chosen (activity).
     email: state.plan?.emailDailyCapacity ?? 0,
+  };
+}
+
+/** Today's budgets as the workflow holds them (call after beginPass, which starts a new day). */
+export function budgetSnapshot(state: IdentityState, now: number): BudgetSnapshot {
+  const limits = dailyLimits(state, now);
+  return {
+    kinds: ACTION_KINDS.map((kind) => ({ kind, used: state.usage.used[kind], left: remainingDailyBudget(limits[kind], state.usage.used[kind]) })),
+    validUntil: nextLocalMidnight(now, state.config.workingHours.timeZone),
   };
 }
 

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const DAY = { poolDay: '2026-03-02', ownDay: '2026-03-02' };
 
-function claim(workspaceId: string, identityId: string, capacities: { pool: number; own: number }, key = randomUUID()): ScrapingClaimInput {
+function claim(workspaceId: string, identityId: string, capacities: { pool: number; own: number }, key: string = randomUUID()): ScrapingClaimInput {
   return { workspaceId, identityId, idempotencyKey: `scrape/${key}`, ...DAY, ...capacities, at: Date.parse('2026-03-02T10:00:00Z') };
 }
 
