@@ -48,10 +48,20 @@ async function linkedinOf(identityId: string) {
   return shown.body.linkedin as { status: string; since: string; reason: string | null; accountId: string | null; withdrawals: { autoWithdraw: boolean } };
 }
 
-/** How many times the identity's workflow was told to re-read what is due. */
+/**
+ * How many times the identity's workflow was told to re-read what is due. Temporal writes a signal
+ * that arrives while a workflow task is in flight only once that task completes, so this waits (up
+ * to 10 s) for no task to be in flight before counting.
+ */
 async function wakeUps(identityId: string): Promise<number> {
-  const history = await harness.client.workflow.getHandle(identityWorkflowId(identityId)).fetchHistory();
-  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'campaignsChanged').length;
+  const handle = harness.client.workflow.getHandle(identityWorkflowId(identityId));
+  for (let attempt = 0; ; attempt++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const last = events[events.length - 1];
+    const taskInFlight = last?.workflowTaskScheduledEventAttributes != null || last?.workflowTaskStartedEventAttributes != null;
+    if (!taskInFlight || attempt >= 50) return events.filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'campaignsChanged').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function pendingInvitation(identityId: string, profileUrl: string) {
