@@ -12,6 +12,12 @@
 import type { Database } from './client';
 import { claimOrder, type ScrapingCapacity, type ScrapingLedgerName } from '../domain/scraping-pool';
 
+/**
+ * Claims are short, but many scrapes of many identities may claim at once: wait for a connection of
+ * the pool longer than Prisma's default 2 s rather than fail the scrape (it would only hold back).
+ */
+const CLAIM_TRANSACTION = { maxWait: 10_000, timeout: 10_000 };
+
 export interface ScrapingClaimInput {
   workspaceId: string;
   identityId: string;
@@ -65,7 +71,7 @@ export async function claimScrape(db: Database, input: ScrapingClaimInput): Prom
     }
     const use = await scrapingUse(tx, input);
     return { claimed: false, capacity: { pool: input.pool, own: input.own, ...use } };
-  });
+  }, CLAIM_TRANSACTION);
 }
 
 /** Gives a claim back (the scrape certainly did not happen): its unit returns to its ledger. True when there was one. */
@@ -81,5 +87,5 @@ export async function releaseScrape(db: Database, idempotencyKey: string): Promi
       await tx.$executeRaw`UPDATE "LinkedinScrapingPoolDay" SET "used" = "used" - 1, "updatedAt" = now() WHERE "workspaceId" = ${claim.workspaceId}::uuid AND "day" = ${claim.day} AND "used" > 0`;
     }
     return true;
-  });
+  }, CLAIM_TRANSACTION);
 }
