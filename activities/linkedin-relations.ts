@@ -6,18 +6,21 @@
  * pending invitations no longer among them reads the identity's relations, newest first, until each
  * is found or the relations predate it. Those found are marked accepted with LinkedIn's connection
  * time when it gives one (db/invitations acceptInvitations), which makes the messages that waited for
- * them due at once. It only reads LinkedIn; an invitation gone without a connection is left to the
- * withdrawal pass, which reads it one by one.
+ * them due at once. Those still not found are read one by one (at most RELATION_SYNC_MAX_LOOKUPS):
+ * one gone from LinkedIn without acceptance becomes `expired` and ends its waiting messages'
+ * leads `not-accepted` (even with auto-withdrawal off). It never changes anything on LinkedIn.
  */
 import type { Database } from '../db/client';
-import { acceptInvitations } from '../db/invitations';
+import { acceptInvitations, endInvitation } from '../db/invitations';
 import type { RelationSyncOutcome } from '../domain/dispatch';
-import { LinkedinAuthError, LinkedinGatewayError, type LinkedinGateway, type Page } from '../integrations/linkedin';
+import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway, type Page } from '../integrations/linkedin';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable } from './action-support';
 import { accountCannotAct } from './linkedin-account';
 
 /** Pages read per list and sync (the gateways page by 100): a bound on one action's work. */
 export const RELATION_SYNC_MAX_PAGES = 20;
+/** Invitations read one by one per sync (gone from the pending list, not among the relations). */
+export const RELATION_SYNC_MAX_LOOKUPS = 20;
 
 export interface RelationSyncInput {
   identityId: string;
@@ -83,6 +86,25 @@ export function createRelationSyncActivities({ db, linkedin }: { db: Database; l
         for (const { invitationId, acceptedAt } of found) {
           const now = clock.now();
           accepted += (await acceptInvitations(db, { identityId, where: { id: invitationId }, acceptedAt: acceptedAt ?? now, at: now })).invitationIds.length;
+        }
+        // Neither pending on LinkedIn nor found among the relations: read each one (a bounded number per
+        // sync), as the withdrawal pass does, so one gone without acceptance ends its waiting message
+        // even when auto-withdrawal is off.
+        for (const invitation of [...candidates.values()].slice(0, RELATION_SYNC_MAX_LOOKUPS)) {
+          assertBeforeDeadline(clock, input.deadline, 'relation sync');
+          const ids = { identityId, invitationId: invitation.gatewayInvitationId ?? '', profileUrl: invitation.profileUrl };
+          try {
+            const seen = await linkedin.getInvitation({ ...ids, at: clock.now() });
+            if (seen.status === 'accepted') {
+              const now = clock.now();
+              accepted += (await acceptInvitations(db, { identityId, where: { id: invitation.id }, acceptedAt: seen.acceptedAt ?? now, at: now })).invitationIds.length;
+            } else if (seen.status === 'withdrawn') {
+              await endInvitation(db, invitation, { status: 'expired', error: 'gone from LinkedIn without being accepted (withdrawn or expired there)' });
+            }
+          } catch (error) {
+            if (!(error instanceof LinkedinNotFoundError)) throw error;
+            await endInvitation(db, invitation, { status: 'expired', error: `LinkedIn no longer has this invitation (${error.status ?? 'not found'})` });
+          }
         }
         return { accepted };
       } catch (error) {

@@ -231,6 +231,34 @@ test('a message after an invitation waits for acceptance: accepted by webhook or
   expect((await harness.linkedin.sent(identityId)).messages).toHaveLength(3);
 });
 
+test('auto-withdrawal off: an invitation withdrawn by hand on LinkedIn is found by the daily relation sync, and the message waiting for it ends not-accepted', async () => {
+  const sunday = await nextSundayEvening(harness);
+  await skipTo(sunday);
+  const identityId = await newIdentity('Lovelace');
+  await connectLinkedin(harness.app, harness.linkedin, harness.auth(), identityId, await now());
+  const campaignId = await startCampaign(
+    identityId,
+    'Invite then message',
+    [
+      { kind: 'linkedin-connection-request', delayMinutes: 0 },
+      { kind: 'linkedin-message', delayMinutes: 0, text: 'Thanks, {{firstName}}' },
+    ],
+    [{ firstName: 'Gone', lastName: 'Person', linkedinUrl: profile('lovelace-gone') }],
+  );
+  const monday = sunday.plus({ days: 1 });
+  await skipTo(monday.set({ hour: 18, minute: 30 }));
+  const [invitation] = (await harness.linkedin.sent(identityId)).invitations;
+  expect(invitation?.profileUrl).toBe(profile('lovelace-gone'));
+  // The person withdraws it on LinkedIn, outside Pacer, on Monday evening.
+  await harness.linkedin.withdrawInvitation({ identityId, invitationId: invitation?.invitationId ?? '', profileUrl: profile('lovelace-gone'), idempotencyKey: 'by-hand', at: monday.set({ hour: 20 }).toMillis() });
+
+  await skipTo(monday.plus({ days: 1 }).set({ hour: 12 })); // Tuesday noon: the day's sync ran at 09:00
+  const [lead] = await leadsOf(campaignId);
+  expect(lead).toMatchObject({ state: 'not-accepted', error: expect.stringMatching(/^the invitation sent \d{4}-\d{2}-\d{2} expired on LinkedIn without being accepted$/) });
+  expect(await harness.db.linkedinInvitation.findFirstOrThrow({ where: { identityId } })).toMatchObject({ status: 'expired', error: expect.stringContaining('gone from LinkedIn') });
+  expect((await harness.linkedin.sent(identityId)).messages).toEqual([]);
+});
+
 test('two identities with a pool of 30 and own capacities 0 and 20 scrape exactly 30 from the pool a day, plus 20; without a pool the scrapes wait naming what to set', async () => {
   // A workspace of its own, so its pool is the only one in play.
   const { apiKey, workspaceId } = await createWorkspaceWithKey(harness.db, 'pool');
