@@ -441,8 +441,9 @@ export function describeStatus(state: IdentityState, now: number): IdentityStatu
   const accountWait = linkedinAccountWait(state);
   const pacing = Object.fromEntries(
     ACTION_KINDS.map((kind): [ActionKind, KindPacing] => {
-      // Waiting for something to change, undated: the account, or a scraping capacity of nothing.
-      const waitsFor = isLinkedinActionKind(kind) && accountWait !== null ? accountWait : kind === 'scrape' && limits.scrape === 0 ? NO_SCRAPING_CAPACITY_REASON : null;
+      // Waiting for something to change, undated: the account, or (with a scrape due) a scraping capacity of nothing.
+      const noCapacity = kind === 'scrape' && limits.scrape === 0 && plan?.nextDueAt.scrape !== undefined;
+      const waitsFor = isLinkedinActionKind(kind) && accountWait !== null ? accountWait : noCapacity ? NO_SCRAPING_CAPACITY_REASON : null;
       const held = waitsFor === null ? heldUntil(state, kind, now) : Infinity;
       return [
         kind,

@@ -376,6 +376,8 @@ describe('the LinkedIn account, acceptances and the scraping pool', () => {
     slotsAt(state, MONDAY_10);
     expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'sleep' });
     expect(describeStatus(state, MONDAY_10).pacing.scrape).toMatchObject({ limit: 0, heldUntil: null, holdReason: NO_SCRAPING_CAPACITY_REASON });
+    // With no scrape due there is nothing to wait for.
+    expect(describeStatus(stateAfterPlan(MONDAY_10), MONDAY_10).pacing.scrape).toMatchObject({ limit: 0, holdReason: null });
 
     applyScrapingPool(state, 30);
     expect(describeStatus(state, MONDAY_10).pacing.scrape).toMatchObject({ limit: 30, holdReason: null });
