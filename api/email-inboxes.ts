@@ -11,7 +11,7 @@ import { EMAIL_RATE, inboxDisconnectedError, inboxNeedsReconnectReason } from '.
 import type { Resolver } from '../integrations/email/host-guard';
 import { validateInbox } from '../integrations/email/inbox-probe';
 import { MICROSOFT_REVOCATION, revokeGoogleRefreshToken, type RevocationOutcome } from '../integrations/email/oauth-connect';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors';
 import { decryptSecret, encryptSecret, type Keyring } from '../lib/secrets';
 import { requireOperator } from './admin';

@@ -21,7 +21,7 @@ import type { Database } from '../db/client';
 import { adminConsentUrl, classifyOAuthError } from '../domain/oauth-errors';
 import { MicrosoftSignInError, redeemMicrosoftCode } from '../integrations/email/oauth-connect';
 import { microsoftClient } from '../integrations/email/oauth-tokens';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
 import { BadRequestError, InboxConnectionError, ServiceUnavailableError } from '../lib/errors';
 import { encryptSecret, type Keyring } from '../lib/secrets';
 import { callerOf } from './auth';

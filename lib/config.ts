@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/network-address';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 
 const optionalString = z
   .string()
@@ -68,6 +67,28 @@ const environmentSchema = z.object({
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
 });
+
+/** Pacer's OAuth client at Google (sending, reply sync, revocation); the URLs are configuration so tests point them at a local server. */
+export interface GoogleClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** https://oauth2.googleapis.com/token */
+  tokenUrl: string;
+  /** https://gmail.googleapis.com/ */
+  gmailRootUrl: string;
+  /** https://oauth2.googleapis.com/revoke (the default when unset). */
+  revokeUrl?: string;
+}
+
+/** Pacer's multi-tenant Entra application (sending and reply sync through Graph). */
+export interface MicrosoftClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** https://login.microsoftonline.com (the `common` tenant is used). */
+  loginBaseUrl: string;
+  /** https://graph.microsoft.com */
+  graphBaseUrl: string;
+}
 
 export interface Config {
   environment: 'development' | 'test' | 'production';
