@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { createApiKeySchema, createWorkspaceSchema, updateWorkspaceSchema } from './admin';
 import { campaignStepSchema, createCampaignSchema, leadRowSchema } from './campaign-schemas';
-import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from './email-inboxes';
+import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema, mailServerSchema } from './email-inboxes';
 import { authorizeSchema } from './email-oauth';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { paginationSchema } from './pagination';
@@ -95,10 +95,15 @@ describeFields([
 request(createIdentitySchema, 'CreateIdentity', 'Contact details and working hours of a new identity; its workflow starts at once.');
 const fromLinkedin = createIdentityFromLinkedinSchema.shape;
 describeFields([
-  [fromLinkedin.profile, 'The profile as the connected LinkedIn account reports it; job title from `jobTitle`, else `headline`.'],
-  [fromLinkedin.profile.shape.profileUrl, 'https://www.linkedin.com/in/<slug>'],
+  [fromLinkedin.linkedinAccountId, 'The account a hosted sign-in of this workspace connected (`accountId` of `GET /linkedin/hosted-auth-links/{id}` once completed).'],
+  [fromLinkedin.email, "The person's own email address; defaults to the account's sign-in email when LinkedIn reports one."],
+  [fromLinkedin.salesNavigatorEnabled, 'Defaults to whether the account holds a Sales Navigator seat.'],
 ]);
-request(createIdentityFromLinkedinSchema, 'CreateIdentityFromLinkedin', 'A new identity whose contact details come from a LinkedIn profile (all editable afterwards).');
+request(
+  createIdentityFromLinkedinSchema,
+  'CreateIdentityFromLinkedin',
+  "A new identity connected to a LinkedIn account; its name, job title, picture and profile URL come from the account's own profile (all editable afterwards). The old form with a pasted `profile` is refused with 422.",
+);
 request(updateIdentitySchema, 'UpdateIdentity', 'Any contact detail to change (at least one); `null` clears an optional one.');
 
 const limits = linkedinRateLimitsSchema.shape;
@@ -175,8 +180,9 @@ describeFields([
   [imap.displayName, 'Sender name.'],
   [imap.imap, 'Incoming server (IMAP); 993 with TLS is recommended, 143 with STARTTLS.'],
   [imap.smtp, 'Outgoing server (SMTP); 587 with STARTTLS is recommended, 465 with TLS.'],
-  [imap.imap.shape.host, 'Host name or IP address (private addresses are refused unless the operator allows them).'],
-  [imap.imap.shape.security, '`tls` (implicit TLS), `starttls`, or `none` (plain text: private networks only).'],
+  [mailServerSchema.shape.host, 'Host name or IP address (private addresses are refused unless the operator allows them). Omitted: the preset of the address\'s domain (Gmail, Outlook.com / Office 365, Yahoo, iCloud, Zoho).'],
+  [mailServerSchema.shape.port, 'Omitted: the usual port for the security (IMAP 993 TLS / 143; SMTP 465 TLS / 587), or the preset\'s.'],
+  [mailServerSchema.shape.security, '`tls` (implicit TLS), `starttls`, or `none` (plain text: refused unless the operator sets EMAIL_ALLOW_PLAINTEXT=true, then answered with a warning). Omitted: inferred from the port (993/465 TLS, 143/587/25/2525 STARTTLS).'],
 ]);
 request(connectImapInboxSchema, 'ConnectImapInbox', 'An IMAP/SMTP inbox; both servers are checked before anything is saved.');
 request(reconnectImapInboxSchema, 'ReconnectImapInbox', 'New credentials for an inbox already connected; the servers default to the stored ones.');
