@@ -409,8 +409,10 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
       const identity = await db.identity.findUniqueOrThrow({ where: { id: context.identityId } });
       // The gateway's hosted sign-in (reconnect, or a first connection), coming back to this page either way.
       const opened = await openHostedAuth(db, { gateway: options.linkedin, publicBaseUrl: options.publicBaseUrl }, { workspaceId: context.workspaceId, identity, successRedirectUrl: returnUrl, failureRedirectUrl: returnUrl, at: context.now }).catch((error: unknown) => {
-        // The gateway's text may name internal hosts; the token must not reach the log either.
-        throw unavailable('LinkedIn reconnection', String((error as Error)?.message ?? error).split(context.token).join('…'));
+        // The gateway refused or failed (openHostedAuth classified it): plain words for the link holder;
+        // its text may name internal hosts, and the token must not reach the log either. Anything else is a bug (500).
+        if (!(error instanceof PacerError)) throw error;
+        throw unavailable('LinkedIn reconnection', error.message.split(context.token).join('…'));
       });
       await db.auditEntry.create({
         data: { workspaceId: context.workspaceId, entityType: 'identity', entityId: context.identityId, action: 'identity.share-link.linkedin-reconnect', after: { linkId: context.linkId, hostedAuthId: opened.id, type: opened.type } },

@@ -2,9 +2,11 @@ import type { Express } from 'express';
 import request from 'supertest';
 import pg from 'pg';
 import { ShareRateLimiter } from '../../api/share-rate-limit';
+import { createLinkedinSimulatorOn } from '../../db/linkedin-simulator-store';
 import { SHARE_LINK_TTL_MS } from '../../domain/share-links';
 import { LinkedinUnavailableError, type LinkedinSimulator } from '../../integrations/linkedin';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
+import { deliverSignIn } from '../support/linkedin';
 import { sharedServices } from '../support/services';
 
 const workingHours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
@@ -20,8 +22,10 @@ beforeAll(async () => {
   harness = await startApiHarness();
   clock = Date.parse('2026-03-02T09:00:00.000Z');
   linkedin = harness.linkedin;
-  // A clock the test moves (no waiting 24 hours), and a limiter generous enough for the other tests.
+  // A clock the test moves (no waiting 24 hours), for links and the hosted sign-ins they open, and a
+  // limiter generous enough for the other tests.
   app = harness.appWith({
+    now: () => Promise.resolve(clock),
     shareLinks: {
       publicBaseUrl: 'https://pacer.example.test',
       now: () => clock,
@@ -80,6 +84,12 @@ test('a link is built from PUBLIC_BASE_URL (never the Host header), lasts 24 hou
   expect(reconnect.status).toBe(200);
   expectShareHeaders(reconnect);
   expect(reconnect.body.reconnectUrl).toMatch(/^https:\/\/linkedin-simulator\.invalid\/hosted-auth\//);
+  // The owner signs in on the gateway's page; its notification is what changes the status the link shows.
+  const signedIn = await linkedin.completeHostedAuth(reconnect.body.reconnectUrl as string, { at: clock });
+  expect((await request(app).get(`/share/${link.token}`)).body.linkedin).toMatchObject({ status: 'needs-reconnect' });
+  expect((await deliverSignIn(app, signedIn)).status).toBe(200);
+  const after = await request(app).get(`/share/${link.token}`);
+  expect(after.body.linkedin).toMatchObject({ status: 'connected', reason: null });
 
   const listed = await request(app).get(`/identities/${identityId}/share-links`).set(auth());
   expect(listed.body.items).toEqual([expect.objectContaining({ id: link.id, state: 'valid', revokedAt: null })]);
@@ -234,7 +244,7 @@ test('an unexpected failure is logged and answered 500 without the token, in the
       publicBaseUrl: 'https://pacer.example.test',
       now: () => clock,
       // A gateway that answers nothing usable: reading its answer fails inside the route.
-      linkedin: { ...linkedin, adapter: 'simulator', startReconnect: () => Promise.resolve(undefined as never) },
+      linkedin: { ...linkedin, adapter: 'simulator', startHostedAuth: () => Promise.resolve(undefined as never) },
     },
   });
   const identityId = await identity('Broken');
@@ -250,7 +260,7 @@ test('an unexpected failure is logged and answered 500 without the token, in the
 });
 
 test('a gateway failure reaches the link holder in plain words; its text (internal hosts) only reaches the log', async () => {
-  const failing = createLinkedinSimulator({ fault: ({ operation }) => (operation === 'startReconnect' ? new LinkedinUnavailableError('connect ECONNREFUSED gateway.internal.corp:8443') : undefined) });
+  const failing = createLinkedinSimulatorOn(harness.db, { fault: ({ operation }) => (operation === 'startHostedAuth' ? new LinkedinUnavailableError('connect ECONNREFUSED gateway.internal.corp:8443') : undefined) });
   const withFault = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin: failing } });
   const identityId = await identity('Fault');
   const link = await shareLink(identityId);

@@ -6,7 +6,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { ShareRateLimiter } from '../../api/share-rate-limit';
 import { SHARE_LINK_TTL_MS } from '../../domain/share-links';
-import { createLinkedinSimulator } from '../../integrations/linkedin';
+import type { HostedAuthInput, LinkedinGateway } from '../../integrations/linkedin';
 import { parseAllowlist } from '../../lib/config';
 import { testKeyring } from '../support/keyring';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
@@ -20,15 +20,26 @@ let harness: ApiHarness;
 let app: Express;
 let clock: number;
 let apiKey: string;
+/** What the share page asked the LinkedIn gateway for (the simulator, whose pages carry no redirect). */
+const hostedAuths: HostedAuthInput[] = [];
+let linkedin: LinkedinGateway;
 
 beforeAll(async () => {
   harness = await startApiHarness();
   clock = Date.parse('2026-03-02T09:00:00.000Z');
+  linkedin = {
+    ...harness.linkedin,
+    startHostedAuth: (input) => {
+      hostedAuths.push(input);
+      return harness.linkedin.startHostedAuth(input);
+    },
+  };
   app = harness.appWith({
+    now: () => Promise.resolve(clock),
     shareLinks: {
       publicBaseUrl: BASE,
       now: () => clock,
-      linkedin: createLinkedinSimulator(),
+      linkedin,
       limiter: new ShareRateLimiter(() => clock, { maxFailures: 1000, failureWindowMs: 60_000, maxRequestsPerLink: 1000, requestWindowMs: 60_000, maxTrackedKeys: 100 }),
     },
     oauth: {
@@ -39,7 +50,7 @@ beforeAll(async () => {
       microsoft: undefined,
     },
     // No private hosts allowed here: the SSRF guard answers before any connection.
-    email: { keyring: testKeyring, connectTimeoutMs: 2_000, privateHostsAllowed: parseAllowlist('') },
+    email: { keyring: testKeyring, connectTimeoutMs: 2_000, privateHostsAllowed: parseAllowlist(''), allowPlaintext: false },
   });
   ({ apiKey } = await createWorkspaceWithKey(harness.db, 'share-pages'));
 }, 120_000);
@@ -79,13 +90,15 @@ test('a browser gets the page (a JSON caller still gets JSON), with a strict CSP
   expect(html.text).toContain('Head of Sales');
   expect(html.text).toContain('src="https://images.example.com/grace.jpg"');
   expect(html.text).toContain('Tuesday 3 March 2026, 10:00 (Europe/Paris time)');
-  expect(html.text).toContain('Reconnect LinkedIn');
+  // A new identity has no LinkedIn account yet: the page offers to connect one.
+  expect(html.text).toContain('Not connected');
+  expect(html.text).toContain('>Connect LinkedIn</button>');
   expect(html.text).toContain('Connect Google');
   expect(html.text).not.toContain('>Connect Microsoft</button>');
   expect(html.text).not.toContain('<script>');
   expect(html.text).toContain('<script src="/assets/share.js" defer></script>');
   expect(html.headers['set-cookie']?.[0]).toMatch(/^pacer_share_csrf=[\w-]{43}; Max-Age=86400; Path=\/share\/; Expires=.*; HttpOnly; SameSite=Lax$/);
-  const secure = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin: createLinkedinSimulator() } });
+  const secure = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin } });
   const overHttps = await page(secure, `/share/${token}`);
   expect(overHttps.headers['set-cookie']?.[0]).toMatch(/; Secure; SameSite=Lax$/);
   expect(overHttps.headers['content-security-policy']).toContain('upgrade-insecure-requests');
@@ -203,13 +216,40 @@ test('the sign-in buttons are forms that lead on to the provider (Google) or the
   expect(unavailable.text).toContain('Microsoft sign-in is not available right now');
   expect(unavailable.text).not.toContain('MICROSOFT_');
 
-  const linkedin = await agent.post(`/share/${token}/identities/${identityId}/linkedin/reconnect`).type('form').send({ csrf });
-  expect(linkedin.status).toBe(303);
-  const signIn = new URL(linkedin.headers.location!);
+  const opened = await agent.post(`/share/${token}/identities/${identityId}/linkedin/reconnect`).type('form').send({ csrf });
+  expect(opened.status).toBe(303);
+  const signIn = new URL(opened.headers.location!);
   expect(signIn.origin).toBe('https://linkedin-simulator.invalid');
-  expect(signIn.searchParams.get('returnUrl')).toBe(`${BASE}/share/${token}?status=returned&code=ok&provider=linkedin#linkedin`);
+  // The gateway's hosted sign-in sends the browser back to this page, whether it worked or not.
+  const returnUrl = `${BASE}/share/${token}?status=returned&code=ok&provider=linkedin#linkedin`;
+  expect(hostedAuths.at(-1)).toMatchObject({ type: 'create', identityId, successRedirectUrl: returnUrl, failureRedirectUrl: returnUrl });
+  expect(hostedAuths.at(-1)!.notifyUrl).toMatch(new RegExp(`^${BASE}/webhooks/linkedin/hosted-auth/[\\w-]{43}$`));
+  expect(hostedAuths.at(-1)!.notifyUrl).not.toContain(token);
+  // The owner signs in; the service's notification is what the page's status shows afterwards.
+  const notification = await harness.linkedin.completeHostedAuth(opened.headers.location!, { at: clock });
+  expect((await request(app).post(new URL(notification.notifyUrl).pathname).send(notification.body)).status).toBe(200);
   const back = await agent.get(`/share/${token}?status=returned&code=ok&provider=linkedin`).set('Accept', 'text/html');
   expect(back.text).toContain('Back from LinkedIn');
+  expect(back.text).toMatch(/status-connected">Connected</);
+  expect(back.text).toContain('>Reconnect LinkedIn</button>');
+});
+
+test('the LinkedIn status shown is the one stored for the identity: connected, needs reconnecting, or not connected', async () => {
+  const { identityId, token } = await linkFor('Status');
+  const shown = async () => (await page(app, `/share/${token}`)).text;
+  expect(await shown()).toMatch(/status-attention">Not connected<[\s\S]*>Connect LinkedIn<\/button>/);
+  await harness.db.identity.update({ where: { id: identityId }, data: { linkedinStatus: 'needs-reconnect', linkedinStatusReason: 'Unipile reports CREDENTIALS' } });
+  const needs = await shown();
+  expect(needs).toMatch(/status-attention">Needs reconnecting<[\s\S]*>Reconnect LinkedIn<\/button>/);
+  // The provider's words stay out of the page; it says what to do instead.
+  expect(needs).not.toContain('CREDENTIALS');
+  await harness.db.identity.update({ where: { id: identityId }, data: { linkedinStatus: 'connected', linkedinStatusReason: null } });
+  expect(await shown()).toMatch(/status-connected">Connected<[\s\S]*>Reconnect LinkedIn<\/button>/);
+  // Without a gateway the status is still shown, with no button to press.
+  const noGateway = harness.appWith({ shareLinks: { publicBaseUrl: BASE, now: () => clock } });
+  const without = (await page(noGateway, `/share/${token}`)).text;
+  expect(without).toContain('status-connected">Connected<');
+  expect(without).not.toContain('LinkedIn</button>');
 });
 
 test('a JSON caller of a link reads no setting names either: a private host, or a dependency that is down', async () => {
@@ -221,7 +261,7 @@ test('a JSON caller of a link reads no setting names either: a private host, or 
   expect(privateHost.body).toMatchObject({ type: 'urn:pacer:problem:host-not-allowed', code: 'host-not-allowed', guidance: expect.stringContaining('public server name') });
   expect(privateHost.text).not.toContain('EMAIL_PRIVATE_HOSTS_ALLOWED');
   // Without the encryption keyring the API refuses to connect inboxes; the link holder is not told which setting is missing.
-  const noKeyring = harness.appWith({ shareLinks: { publicBaseUrl: BASE, now: () => clock, linkedin: createLinkedinSimulator() }, email: undefined });
+  const noKeyring = harness.appWith({ shareLinks: { publicBaseUrl: BASE, now: () => clock, linkedin }, email: undefined });
   const down = await request(noKeyring)
     .post(`/share/${token}/identities/${identityId}/email-accounts`)
     .send({ email: 'ada@gmail.com', password: 'p', imap: { host: 'imap.gmail.com' }, smtp: { host: 'smtp.gmail.com' } });
