@@ -29,11 +29,11 @@ import type { Database } from '../db/client';
 import { adminConsentUrl, classifyOAuthError } from '../domain/oauth-errors';
 import { MicrosoftSignInError, redeemMicrosoftCode } from '../integrations/email/oauth-connect';
 import { microsoftClient, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
-import { BadRequestError, InboxConnectionError, ServiceUnavailableError, ValidationError } from '../lib/errors';
+import { BadRequestError, ConflictError, InboxConnectionError, ServiceUnavailableError, ValidationError } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { encryptSecret, type Keyring } from '../lib/secrets';
 import { callerOf } from './auth';
-import { claimAddress, inboxView, type InboxConnections } from './email-inboxes';
+import { ADDRESS_IN_USE, claimAddress, inboxView, type InboxConnections } from './email-inboxes';
 import { ADMIN_CONSENT_PATH } from './email-admin-consent';
 import type { IdentityService } from './identity-service';
 import type { IdentityWorkflows } from './identity-workflows';
@@ -234,16 +234,17 @@ export function emailOAuthRoutes(
     const failure = classifyOAuthError(input);
     const reason = /AADSTS\d+/.exec(input.description ?? '')?.[0] ?? input.error ?? 'error';
     const error = new InboxConnectionError({ ...failure, side: 'oauth' }, `The provider answered ${reason}`);
-    if (provider === 'microsoft' && failure.code === 'admin-approval-required' && settings?.microsoft) {
-      // The link the administrator opens to grant tenant-wide consent (docs/email.md, "Microsoft Entra").
-      error.extensions.adminConsentUrl = adminConsentUrl({
-        loginBaseUrl: settings.microsoft.loginBaseUrl,
-        clientId: settings.microsoft.clientId,
-        scopes: MICROSOFT_SCOPES,
-        redirectUri: adminConsentRedirectUri(),
-      });
-    }
+    const app = microsoftApp();
+    // The link the administrator opens to grant tenant-wide consent (docs/email.md, "Microsoft Entra").
+    if (provider === 'microsoft' && failure.code === 'admin-approval-required' && app) error.extensions.adminConsentUrl = app.adminConsentUrl;
     return error;
+  }
+
+  /** Microsoft's application id, its permissions and the admin consent link: what an administrator needs to approve Pacer. */
+  function microsoftApp() {
+    if (!settings?.microsoft) return undefined;
+    const { loginBaseUrl, clientId } = settings.microsoft;
+    return { clientId, scopes: MICROSOFT_SCOPES, adminConsentUrl: adminConsentUrl({ loginBaseUrl, clientId, scopes: MICROSOFT_SCOPES, redirectUri: adminConsentRedirectUri() }) };
   }
 
   async function store(provider: Provider, payload: StatePayload, address: string, refreshToken: string, keyring: Keyring) {
@@ -359,7 +360,8 @@ export function emailOAuthRoutes(
   }
 
   function adminConsentContext() {
-    return settings?.microsoft ? { microsoftClientId: settings.microsoft.clientId, microsoftScopes: MICROSOFT_SCOPES } : {};
+    const app = microsoftApp();
+    return app ? { microsoftClientId: app.clientId, microsoftScopes: app.scopes, microsoftAdminConsentUrl: app.adminConsentUrl } : {};
   }
 
   /** Failures end like successes: a redirect with `status=failed` and the code, or a result page. */
@@ -368,6 +370,7 @@ export function emailOAuthRoutes(
     let code: string;
     let httpStatus: number;
     if (error instanceof InboxConnectionError) [code, httpStatus] = [error.code, 422];
+    else if (error instanceof ConflictError && error.extensions.code === ADDRESS_IN_USE) [code, httpStatus] = [ADDRESS_IN_USE, 409];
     else if (error instanceof BadRequestError || error instanceof ValidationError) [code, httpStatus] = ['state-invalid', 400];
     else if (error instanceof ServiceUnavailableError) {
       logger.warn({ provider, reason: error.message }, 'OAuth callback reached while the provider is not configured');
@@ -388,7 +391,7 @@ export function emailOAuthRoutes(
     callbacks,
     startAuthorization,
     available: (provider) => Boolean(settings?.stateSecret && (provider === 'google' ? settings.google : settings.microsoft)),
-    microsoftApp: () => (settings?.microsoft ? { clientId: settings.microsoft.clientId, scopes: MICROSOFT_SCOPES } : undefined),
+    microsoftApp,
   };
 }
 
@@ -400,5 +403,5 @@ export interface EmailOAuth {
   /** Whether sign-in with this provider can start (its client and OAUTH_STATE_SECRET are configured). */
   available(provider: Provider): boolean;
   /** Microsoft's application id and permissions, for the message to an administrator who must approve it. */
-  microsoftApp(): { clientId: string; scopes: string[] } | undefined;
+  microsoftApp(): { clientId: string; scopes: string[]; adminConsentUrl: string } | undefined;
 }

@@ -27,6 +27,7 @@ import type { LinkedinGateway } from '../integrations/linkedin';
 import { SIMULATOR_SIGN_IN_ORIGIN } from '../integrations/linkedin/simulator';
 import { UNIPILE_SIGN_IN_ORIGIN } from '../integrations/linkedin/unipile';
 import {
+  ConflictError,
   ForbiddenError,
   HostNotAllowedError,
   InboxConnectionError,
@@ -40,6 +41,7 @@ import {
 } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { callerOf } from './auth';
+import { ADDRESS_IN_USE } from './email-inboxes';
 import type { IdentityService } from './identity-service';
 import { isUuid } from './ids';
 import { openHostedAuth } from './linkedin-accounts';
@@ -99,7 +101,7 @@ export interface ShareInboxActions {
   /** Whether sign-in with the provider can start (the page shows its button only then). */
   oauthAvailable(provider: 'google' | 'microsoft'): boolean;
   /** Microsoft's application id and permissions, for the message to an administrator. */
-  microsoftApp(): { clientId: string; scopes: string[] } | undefined;
+  microsoftApp(): { clientId: string; scopes: string[]; adminConsentUrl: string } | undefined;
 }
 
 export interface ShareLinkOptions {
@@ -344,6 +346,7 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
   function formFailure(error: unknown): { code: string; fields?: string[]; domain?: string } | undefined {
     if (error instanceof HostNotAllowedError) return { code: 'host-not-allowed', fields: ['imap.host', 'smtp.host'] };
     if (error instanceof InboxConnectionError) return { code: error.code };
+    if (error instanceof ConflictError && error.extensions.code === ADDRESS_IN_USE) return { code: ADDRESS_IN_USE, fields: ['email'] };
     if (error instanceof ServerSettingsNeeded) return { code: 'server-settings-needed', domain: error.domain };
     if (error instanceof ValidationError) {
       const fields = [...new Set(error.errors.map((problem) => problem.field))];
@@ -385,7 +388,7 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
       resultBanner(result, {
         ...(result.inbox ? { inboxAddress: identity.emailInboxes.find((inbox) => inbox.id === result.inbox)?.email } : {}),
         ...(flash ? { invalidFields: flash.invalid, ...(flash.domain ? { domain: flash.domain } : {}) } : {}),
-        ...(microsoft ? { microsoftClientId: microsoft.clientId, microsoftScopes: microsoft.scopes } : {}),
+        ...(microsoft ? { microsoftClientId: microsoft.clientId, microsoftScopes: microsoft.scopes, microsoftAdminConsentUrl: microsoft.adminConsentUrl } : {}),
       });
     const view = sharePageView({
       identity,

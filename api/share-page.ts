@@ -37,6 +37,7 @@ export type PageFailureCode =
   | 'form-expired'
   | 'not-available'
   | 'inbox-not-found'
+  | 'address-in-use'
   | 'state-invalid'
   | 'internal-error';
 
@@ -93,6 +94,8 @@ export interface BannerContext {
   /** Microsoft's application id, for the message to an administrator. */
   microsoftClientId?: string;
   microsoftScopes?: string[];
+  /** The link an administrator opens to grant tenant-wide consent. */
+  microsoftAdminConsentUrl?: string;
 }
 
 export function resultBanner(result: ShareResult, context: BannerContext): Banner {
@@ -129,6 +132,7 @@ function failureBanner(result: ShareResult, context: BannerContext): Banner {
       banner.steps = [
         `Please grant tenant-wide admin consent to the application with ID ${context.microsoftClientId} (Microsoft Entra admin center → Enterprise applications → the application → Permissions → Grant admin consent).`,
         `The delegated permissions it asks for are: ${(context.microsoftScopes ?? []).join(', ')}.`,
+        ...(context.microsoftAdminConsentUrl ? [`An administrator can also grant it by opening ${context.microsoftAdminConsentUrl}`] : []),
         'Once consent is granted, I will connect my mailbox again from the link I received.',
       ];
     }
@@ -151,6 +155,8 @@ function failureBanner(result: ShareResult, context: BannerContext): Banner {
       return failure('The form expired', 'Nothing was changed. Reload this page and send the form again.');
     case 'not-available':
       return failure(`${provider ? `${provider} sign-in` : 'This'} is not available right now`, 'Nothing was changed. Try again later, or ask the person who sent you this link.');
+    case 'address-in-use':
+      return failure('This address is already in use', `Nothing was changed. ${context.inboxAddress ?? 'This address'} is already connected to another identity of this workspace; ask the person who sent you this link.`);
     case 'inbox-not-found':
       return failure('This inbox is not part of this link', 'Reload this page: it lists the inboxes this link can reconnect.');
     case 'state-invalid':
