@@ -13,7 +13,8 @@ import { sendPage } from './pages';
 
 export const ADMIN_CONSENT_PATH = '/oauth/microsoft/admin-consent';
 
-const adminConsentQuery = z.object({
+/** What Entra adds to the redirect (granted, or the error). */
+export const adminConsentQuery = z.object({
   admin_consent: z.string().max(10).optional(),
   tenant: z.string().max(200).optional(),
   scope: z.string().max(2000).optional(),

@@ -10,6 +10,7 @@ const INBOX = '9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 const LINK = '4e3d2c1b-0a9f-4e8d-b7c6-5a4f3e2d1c0b';
 const INVITATION = '6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d';
 const KEY = '8c7b6a5f-4e3d-4c2b-a1f0-9e8d7c6b5a4f';
+const HOSTED_AUTH = '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
 const AT = '2026-03-02T09:00:00.000Z';
 
 const instant = (utc: string, local: string) => ({ utc, local });
@@ -27,6 +28,10 @@ export const identity = {
   phoneNumber: null,
   workingHours,
   linkedin: {
+    status: 'connected',
+    since: AT,
+    reason: null,
+    accountId: 'acc_Yk2n8Qh3',
     salesNavigatorEnabled: false,
     rateLimits: { dailyConnectionRequests: 20, dailyMessages: 100, dailyScrapings: 0, raisedUntil: null },
     withdrawals: { autoWithdraw: true, thresholdDays: 14 },
@@ -38,7 +43,7 @@ export const identity = {
   updatedAt: AT,
 };
 
-const budget = (limit: number, used: number) => ({ limit, used, left: limit - used, nextSlotAt: instant('2026-03-02T10:14:00.000Z', '2026-03-02T11:14:00+01:00') });
+const budget = (limit: number, used: number) => ({ limit, used, left: limit - used, nextSlotAt: instant('2026-03-02T10:14:00.000Z', '2026-03-02T11:14:00+01:00'), heldBack: null });
 
 export const status = {
   activity: 'in-window',
@@ -46,20 +51,17 @@ export const status = {
   waitingFor: null,
   currentWindowEnd: instant('2026-03-02T17:00:00.000Z', '2026-03-02T18:00:00+01:00'),
   nextWindowStart: instant('2026-03-03T08:00:00.000Z', '2026-03-03T09:00:00+01:00'),
-  budgetsToday: { connectionRequests: budget(20, 3), messages: budget(100, 12), scrapings: budget(50, 0), likes: { enabled: true, ...budget(30, 2) } },
+  budgetsToday: { connectionRequests: budget(20, 3), messages: budget(100, 12), scrapings: budget(50, 0), likes: { enabled: true, ...budget(30, 2) }, emails: budget(30, 4) },
   raisedLimitsFallBackAt: null,
   autoWithdraw: { enabled: true, afterDays: 14 },
   nextWithdrawalDueAt: null,
+  withdrawalsHeldUntil: null,
   configVersion: 1,
 };
 
 export const requests = {
   createIdentity: { firstName: 'Ada', lastName: 'Lovelace', jobTitle: 'Head of Sales', email: 'ada@example.com', workingHours },
-  createIdentityFromLinkedin: {
-    profile: { profileUrl: 'https://www.linkedin.com/in/ada-lovelace', firstName: 'Ada', lastName: 'Lovelace', headline: 'Head of Sales at Example', pictureUrl: 'https://images.example.com/ada.jpg' },
-    workingHours,
-    email: 'ada@example.com',
-  },
+  createIdentityFromLinkedin: { linkedinAccountId: 'acc_Yk2n8Qh3', workingHours, email: 'ada@example.com' },
   updateIdentity: { jobTitle: 'VP Sales', phoneNumber: '+33 1 23 45 67 89' },
   workingHours: { timeZone: 'America/New_York', days: ['MON', 'TUE', 'WED', 'THU'], start: '08:30', end: '17:00' },
   rateLimits: { dailyConnectionRequests: 30, dailyMessages: 100, dailyScrapings: 0, raisedUntil: '2026-03-16T00:00:00Z' },
@@ -101,6 +103,9 @@ export const requests = {
   createWorkspace: { slug: 'acme', name: 'Acme Corp', linkedinScrapingPoolPerDay: 200 },
   updateWorkspace: { linkedinScrapingPoolPerDay: 300 },
   createApiKey: { name: 'CRM integration' },
+  connectLinkedin: { successRedirectUrl: 'https://app.example.com/identities/connected', failureRedirectUrl: 'https://app.example.com/identities/failed' },
+  hostedAuthNotification: { status: 'CREATION_SUCCESS', account_id: 'acc_Yk2n8Qh3', name: HOSTED_AUTH },
+  unipileWebhook: { AccountStatus: { account_id: 'acc_Yk2n8Qh3', account_type: 'LINKEDIN', message: 'CREDENTIALS' } },
   shareConnectForm: { csrf: 'token-from-the-page', email: 'ada@gmail.com', password: 'app-password', imapHost: '', smtpHost: '' },
   shareForm: { csrf: 'token-from-the-page' },
   sharePasswordForm: { csrf: 'token-from-the-page', password: 'the-new-password' },
@@ -165,6 +170,7 @@ export const inbox = {
   rate: { dailyRate: 30, hourlyRate: 5 },
   effectiveRate: { dailyRate: 30, hourlyRate: 5 },
   rateOverride: null,
+  sync: { status: 'ok', lastSyncAt: '2026-03-02T08:55:00.000Z', lastError: null },
   createdAt: AT,
 };
 
@@ -213,7 +219,7 @@ export const responses = {
   inboxList: { items: [inbox] },
   inboxRate: { ...inbox, rate: { dailyRate: 40, hourlyRate: 6 }, effectiveRate: { dailyRate: 40, hourlyRate: 6 }, warnings: ['dailyRate 40 is above the recommended 30', 'hourlyRate 6 is above the recommended 5'], recommended: { dailyRate: 30, hourlyRate: 5 } },
   inboxOverride: { ...inbox, effectiveRate: { dailyRate: 150, hourlyRate: 20 }, rateOverride: { dailyRate: 150, hourlyRate: 20, reason: 'Dedicated IP warmed by support (ticket 4821)', expiresAt: '2026-04-01T00:00:00.000Z' } },
-  inboxDisconnected: { id: INBOX, email: 'ada@example.com', status: 'disconnected', leadsStopped: 3 },
+  inboxDisconnected: { id: INBOX, email: 'ada@example.com', status: 'disconnected', leadsStopped: 3, credentials: { erased: true, tokenRevoked: null }, warmupStopped: false },
   authorization: { authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth?access_type=offline&prompt=consent&response_type=code&client_id=123.apps.googleusercontent.com&redirect_uri=https%3A%2F%2Fpacer.example.com%2Foauth%2Fgoogle%2Fcallback&state=eyJuIjoi.c2lnbmF0dXJl', expiresAt: '2026-03-02T09:10:00.000Z' },
   warmup,
   shareLinkCreated: { ...shareLink, url: `https://pacer.example.com/share/${TOKEN}` },
@@ -221,11 +227,16 @@ export const responses = {
   shareView: {
     identity: { id: IDENTITY, firstName: 'Ada', lastName: 'Lovelace' },
     expiresAt: shareLink.expiresAt,
-    linkedin: { status: 'disconnected', reconnect: `POST ${shareBase}/linkedin/reconnect` },
+    linkedin: { status: 'needs-reconnect', since: AT, reason: 'The session expired: sign in again', reconnect: `POST ${shareBase}/linkedin/reconnect` },
     inboxes: [{ id: INBOX, address: 'ada@example.com', provider: 'imap-smtp', status: 'needs-reconnect', reconnect: `POST ${shareBase}/email-accounts/${INBOX}/reconnect` }],
     actions: { connectImapInbox: `POST ${shareBase}/email-accounts`, startGoogleOAuth: `POST ${shareBase}/oauth/google/start`, startMicrosoftOAuth: `POST ${shareBase}/oauth/microsoft/start` },
   },
-  reconnectSession: { reconnectUrl: 'https://linkedin-gateway.example.com/reconnect/9f3e', expiresAt: '2026-03-02T10:00:00.000Z' },
+  reconnectSession: { reconnectUrl: 'https://account.unipile.com/pYq2Jm', expiresAt: '2026-03-02T10:00:00.000Z' },
+  hostedAuthLink: { id: HOSTED_AUTH, type: 'create', identityId: null, url: 'https://account.unipile.com/pYq2Jm', expiresAt: '2026-03-02T10:00:00.000Z' },
+  hostedAuthState: { id: HOSTED_AUTH, type: 'create', identityId: null, status: 'completed', accountId: 'acc_Yk2n8Qh3', expiresAt: '2026-03-02T10:00:00.000Z', completedAt: '2026-03-02T09:03:00.000Z' },
+  hostedAuthRecorded: { hostedAuthId: HOSTED_AUTH, identityId: IDENTITY, accountId: 'acc_Yk2n8Qh3', changed: true },
+  unipileWebhookHandled: { handled: true, identityId: IDENTITY, changed: true },
+  readiness: { status: 'ready', checks: { postgres: 'up', migrations: 'up', temporal: 'up' } },
   workspacePage: { items: [workspace], nextCursor: null },
   apiKeyCreated: { ...apiKey, key: 'Wq3b0kP6m1sYh2rT8vXcA9eLzN4uJ7fD5gH0iK2oQ1w' },
   apiKeyList: { items: [apiKey] },

@@ -13,6 +13,9 @@ import { createApiKeySchema, createWorkspaceSchema, updateWorkspaceSchema } from
 import { campaignStepSchema, createCampaignSchema, leadRowSchema } from './campaign-schemas';
 import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema, mailServerSchema } from './email-inboxes';
 import { authorizeSchema } from './email-oauth';
+import { LINKEDIN_CONNECTION_STATUSES } from '../domain/linkedin-connection';
+import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
+import { connectLinkedinSchema } from './linkedin-accounts';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import { paginationSchema } from './pagination';
 import {
@@ -208,6 +211,22 @@ describeFields([
   [paginationSchema.shape.cursor, '`nextCursor` of the previous page.'],
   [listInvitationsSchema.shape.status, 'Only invitations with this status.'],
 ]);
+describeFields([
+  [connectLinkedinSchema.shape.successRedirectUrl, 'Where the LinkedIn service sends the browser after a successful sign-in (http(s)).'],
+  [connectLinkedinSchema.shape.failureRedirectUrl, 'Where it sends the browser when the sign-in failed.'],
+]);
+request(connectLinkedinSchema, 'ConnectLinkedin', "Optional: where the person's browser goes after the hosted sign-in.");
+describeFields([
+  [hostedAuthNotificationSchema.shape.status, '`CREATION_SUCCESS` (a first connection) or `RECONNECTED`.'],
+  [hostedAuthNotificationSchema.shape.account_id, "The service's id of the connected account."],
+  [hostedAuthNotificationSchema.shape.name, 'The `name` Pacer gave the sign-in (its id).'],
+]);
+request(hostedAuthNotificationSchema, 'HostedAuthNotification', 'What the LinkedIn service posts to the `notifyUrl` of a hosted sign-in once the person signed in (Unipile\'s shape, which the HTTP contract reuses).');
+request(
+  unipileWebhookSchema,
+  'UnipileWebhook',
+  "A Unipile webhook: `new_relation` (an invitation was accepted), `AccountStatus` (the account's status: OK, CREDENTIALS, …), or any other event (recognised and ignored).",
+);
 request(createWorkspaceSchema, 'CreateWorkspace', 'A workspace (a customer account).');
 request(updateWorkspaceSchema, 'UpdateWorkspace', 'Name and/or the LinkedIn scraping pool per day.');
 request(createApiKeySchema, 'CreateApiKey', 'A name for the key.');
@@ -241,6 +260,13 @@ const instantIso = z.iso.datetime({ offset: true });
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 const count = z.number().int().min(0);
 
+const linkedinStatus = z.enum(LINKEDIN_CONNECTION_STATUSES);
+/** What a write that concerns the identity's workflow adds to its answer. */
+const workflowNotification = {
+  workflowNotified: doc(z.boolean().optional(), "Whether the identity's workflow was told of the change at once (on writes)."),
+  workflowNotice: doc(z.string().optional(), 'When it could not be told: when it will read the change by itself.'),
+};
+
 export const Instant = response('Instant', 'An instant in UTC and in the identity\'s own time zone.', z.object({ utc: instantIso, local: doc(z.string(), 'ISO 8601 with the local offset.') }));
 const security = z.enum(['tls', 'starttls', 'none']);
 
@@ -259,6 +285,10 @@ export const Identity = response(
     phoneNumber: nullable(z.string()),
     workingHours: z.object({ timeZone: z.string(), days: z.array(z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'])), start: z.string(), end: z.string() }),
     linkedin: z.object({
+      status: doc(linkedinStatus, '`connected`, `needs-reconnect` (signed out: reconnect through a hosted sign-in or a share link) or `not-connected`.'),
+      since: doc(instantIso, 'Since when the status holds.'),
+      reason: doc(nullable(z.string()), "Why it is not connected, in the service's words."),
+      accountId: doc(nullable(z.string()), "The LinkedIn service's account id, once connected."),
       salesNavigatorEnabled: z.boolean(),
       rateLimits: z.object({ dailyConnectionRequests: count, dailyMessages: count, dailyScrapings: count, raisedUntil: nullable(instantIso) }),
       withdrawals: z.object({ autoWithdraw: z.boolean(), thresholdDays: z.number().int() }),
@@ -268,6 +298,7 @@ export const Identity = response(
     version: z.number().int(),
     createdAt: instantIso,
     updatedAt: instantIso,
+    ...workflowNotification,
   }),
 );
 
@@ -276,6 +307,10 @@ const budget = z.object({
   used: count,
   left: count,
   nextSlotAt: doc(nullable(Instant), 'When the next action of this kind may go out (spread across the day), or null.'),
+  heldBack: doc(
+    nullable(z.object({ until: doc(nullable(Instant), 'Null: until something changes (e.g. a reconnection).'), reason: z.string() })),
+    'Set while the kind holds back after a failure.',
+  ),
 });
 export const IdentityStatus = response(
   'IdentityStatus',
@@ -286,10 +321,17 @@ export const IdentityStatus = response(
     waitingFor: doc(nullable(z.string()), 'Why it waits, in words.'),
     currentWindowEnd: nullable(Instant),
     nextWindowStart: Instant,
-    budgetsToday: z.object({ connectionRequests: budget, messages: budget, scrapings: doc(budget.extend({}), 'Includes the workspace pool.'), likes: budget.extend({ enabled: z.boolean() }) }),
+    budgetsToday: z.object({
+      connectionRequests: budget,
+      messages: budget,
+      scrapings: doc(budget.extend({}), 'Includes the workspace pool.'),
+      likes: budget.extend({ enabled: z.boolean() }),
+      emails: doc(budget.extend({}), "Emails across the identity's inboxes."),
+    }),
     raisedLimitsFallBackAt: nullable(Instant),
     autoWithdraw: z.object({ enabled: z.boolean(), afterDays: z.number().int() }),
     nextWithdrawalDueAt: nullable(Instant),
+    withdrawalsHeldUntil: doc(nullable(Instant), 'Withdrawals hold back until then after a failure.'),
     configVersion: doc(z.number().int(), 'The identity version the workflow acts on.'),
   }),
 );
@@ -331,6 +373,7 @@ export const Campaign = response(
     version: z.number().int(),
     createdAt: instantIso,
     updatedAt: instantIso,
+    ...workflowNotification,
   }),
 );
 export const CampaignWithCounts = response(
@@ -367,6 +410,7 @@ export const AddLeadsResult = response(
     created: count,
     duplicates: z.array(z.object({ index: count, reason: z.string() })),
     rejected: z.array(z.object({ index: count, errors: z.array(fieldMessage) })),
+    ...workflowNotification,
   }),
 );
 
@@ -423,13 +467,22 @@ export const EmailInbox = response(
     rate,
     effectiveRate: doc(rate.extend({}), 'The rate in force now (an override until it expires, else the own rate).'),
     rateOverride: nullable(rate.extend({ reason: nullable(z.string()), expiresAt: instantIso })),
+    sync: doc(
+      z.object({ status: nullable(z.enum(['ok', 'failing', 'needs-reconnect'])), lastSyncAt: nullable(instantIso), lastError: nullable(z.string()) }),
+      'Reply and bounce sync: status null before the first run; the last success and the last error.',
+    ),
     createdAt: instantIso,
   }),
 );
 export const EmailInboxConnected = response(
   'EmailInboxConnected',
   'The inbox; on a reconnection (200) also `reconnected` and how many leads resumed.',
-  EmailInbox.extend({ reconnected: z.boolean().optional(), leadsResumed: count.optional() }),
+  EmailInbox.extend({
+    reconnected: z.boolean().optional(),
+    leadsResumed: count.optional(),
+    preset: doc(z.string().optional(), 'The well-known provider whose servers filled the omitted hosts (e.g. "Gmail", "Office 365").'),
+    warnings: doc(z.array(z.string()).optional(), 'Plain-text connections (security `none`): the password and mail travel unencrypted.'),
+  }),
 );
 export const EmailInboxList = response('EmailInboxList', "The identity's inboxes.", z.object({ items: z.array(EmailInbox) }));
 export const EmailInboxWithRateWarnings = response(
@@ -437,7 +490,21 @@ export const EmailInboxWithRateWarnings = response(
   'The inbox, a warning per value above recommended, and the recommended rate.',
   EmailInbox.extend({ warnings: z.array(z.string()), recommended: rate }),
 );
-export const EmailInboxDisconnected = response('EmailInboxDisconnected', 'The inbox is disconnected; leads mid-sequence on it stopped with an error naming it.', z.object({ id: uuid, email: z.string(), status: z.literal('disconnected'), leadsStopped: count }));
+export const EmailInboxDisconnected = response(
+  'EmailInboxDisconnected',
+  'The inbox is disconnected; leads mid-sequence on it stopped with an error naming it; its credentials are erased and its warm-up stopped.',
+  z.object({
+    id: uuid,
+    email: z.string(),
+    status: z.literal('disconnected'),
+    leadsStopped: count,
+    credentials: doc(
+      z.object({ erased: z.literal(true), tokenRevoked: nullable(z.boolean()), detail: z.string().optional() }),
+      'Password and refresh-token envelopes erased; `tokenRevoked`: true when Google revoked the token, false when it could not (or, for Microsoft, an app cannot: `detail` says how to cut access), null for IMAP/SMTP.',
+    ),
+    warmupStopped: z.boolean(),
+  }),
+);
 export const AuthorizationUrl = response(
   'AuthorizationUrl',
   "The provider's sign-in page for this identity; its signed state works once, for 10 minutes.",
@@ -476,11 +543,49 @@ export const ShareView = response(
   z.object({
     identity: z.object({ id: uuid, firstName: z.string(), lastName: z.string() }),
     expiresAt: instantIso,
-    linkedin: z.object({ status: z.enum(['connected', 'disconnected', 'unknown']), reconnect: z.string() }),
+    linkedin: z.object({ status: linkedinStatus, since: instantIso, reason: nullable(z.string()), reconnect: z.string() }),
     inboxes: z.array(z.object({ id: uuid, address: z.string(), provider: z.enum(['imap-smtp', 'google', 'microsoft']), status: z.enum(['connected', 'disconnected', 'needs-reconnect']), reconnect: z.string() })),
     actions: z.object({ connectImapInbox: z.string(), startGoogleOAuth: z.string(), startMicrosoftOAuth: z.string() }),
   }),
 );
-export const ReconnectSession = response('LinkedinReconnectSession', "A page of the LinkedIn service where the owner signs in again; it sends them back to the share page.", z.object({ reconnectUrl: z.url(), expiresAt: instantIso }));
+export const ReconnectSession = response(
+  'LinkedinReconnectSession',
+  "The LinkedIn service's hosted sign-in page (a reconnection, or a first connection) that sends the owner back to the share page.",
+  z.object({ reconnectUrl: z.url(), expiresAt: instantIso }),
+);
+export const HostedAuthLink = response(
+  'HostedAuthLink',
+  "A hosted LinkedIn sign-in: send the person to `url` (valid until `expiresAt`, at most an hour). `type` is `reconnect` for an identity with an account, else `create`.",
+  z.object({ id: uuid, type: z.enum(['create', 'reconnect']), identityId: nullable(uuid), url: z.url(), expiresAt: instantIso }),
+);
+export const HostedAuthState = response(
+  'HostedAuthState',
+  'A hosted sign-in: `pending`, `expired`, or `completed` with the connected `accountId` (for `POST /identities/from-linkedin`).',
+  z.object({
+    id: uuid,
+    type: z.enum(['create', 'reconnect']),
+    identityId: nullable(uuid),
+    status: z.enum(['pending', 'expired', 'completed']),
+    accountId: nullable(z.string()),
+    expiresAt: instantIso,
+    completedAt: nullable(instantIso),
+  }),
+);
+export const HostedAuthRecorded = response(
+  'HostedAuthRecorded',
+  'The notification is recorded: the account is attached to the identity (if the sign-in was for one); `changed: false` for a repeat.',
+  z.object({ hostedAuthId: uuid, identityId: nullable(uuid), accountId: nullable(z.string()), changed: z.boolean() }),
+);
+export const UnipileWebhookHandled = response(
+  'UnipileWebhookHandled',
+  'What the webhook did: `handled: false` with a `reason` when Pacer does not act on it; else the identity, and the accepted invitations or whether its LinkedIn status changed.',
+  z.object({ handled: z.boolean(), reason: z.string().optional(), identityId: uuid.optional(), acceptedInvitations: count.optional(), changed: z.boolean().optional() }),
+);
+const componentState = z.enum(['up', 'down', 'unknown']);
+export const Readiness = response(
+  'Readiness',
+  'Ready: PostgreSQL and Temporal answer and every migration is applied (otherwise 503 naming what is down).',
+  z.object({ status: z.literal('ready'), checks: z.object({ postgres: componentState, migrations: componentState, temporal: componentState }) }),
+);
 export const Health = response('Health', 'The API is up.', z.object({ status: z.literal('ok') }));
 export const OpenApiDocument = response('OpenApiDocument', 'This document (OpenAPI 3.1).', z.object({ openapi: z.literal('3.1.0') }).loose());

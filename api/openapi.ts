@@ -7,10 +7,13 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { createApiKeySchema, createWorkspaceSchema, updateWorkspaceSchema } from './admin';
 import { createCampaignSchema } from './campaign-schemas';
 import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from './email-inboxes';
+import { adminConsentQuery } from './email-admin-consent';
 import { authorizeSchema } from './email-oauth';
+import { connectLinkedinSchema, WEBHOOK_SECRET_HEADER } from './linkedin-accounts';
 import { listInvitationsSchema, sendInvitationSchema, withdrawInvitationsSchema } from './linkedin-invitations';
 import * as examples from './openapi-examples';
 import * as docs from './openapi-schemas';
@@ -29,7 +32,7 @@ import {
 import { reconnectImapInboxSchema } from './share-inbox-actions';
 import { startWarmupSchema } from './warmup';
 
-type Security = 'apiKey' | 'operator' | 'none';
+type Security = 'apiKey' | 'operator' | 'webhookSecret' | 'none';
 
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -56,8 +59,10 @@ interface Operation {
   response?: z.ZodType;
   example?: unknown;
   ifMatch?: boolean;
-  /** The success answer is a page (text/html) instead of JSON. */
-  page?: boolean;
+  /** The success answer is a page (text/html) or text (text/plain) instead of JSON. */
+  produces?: 'text/html' | 'text/plain';
+  /** Failures this route answers beyond those its path, body and security imply. */
+  errors?: [number, string][];
 }
 
 const SHARE_PUBLIC = 'Public: the token in the path is the credential. ';
@@ -66,8 +71,31 @@ const FORM_ANSWER = 'Sent as a form (`application/x-www-form-urlencoded`, the sh
 /** Every route the API serves. A test checks that this list and the Express routes are the same. */
 export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/healthz', summary: 'Liveness', tag: 'System', security: 'none', success: [200, 'The API is up'], response: docs.Health, example: examples.responses.health },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: PostgreSQL and Temporal answer and every migration is applied',
+    description: 'For load balancers and orchestrators. The answer names the components, never hosts or driver messages (those go to the log).',
+    tag: 'System',
+    security: 'none',
+    success: [200, 'Ready, with each check'],
+    response: docs.Readiness,
+    example: examples.responses.readiness,
+    errors: [[503, 'Not ready: names each component that is down, with `checks`']],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    description: 'The Prometheus text format: HTTP requests by route and status, and what the worker records. When `METRICS_TOKEN` is set, send `Authorization: Bearer <METRICS_TOKEN>`.',
+    tag: 'System',
+    security: 'none',
+    produces: 'text/plain',
+    success: [200, 'Prometheus text format'],
+    errors: [[401, 'METRICS_TOKEN is set and the request does not carry it']],
+  },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'System', security: 'none', success: [200, 'OpenAPI 3.1'], response: docs.OpenApiDocument, example: examples.responses.openapi },
-  { method: 'get', path: '/docs', summary: 'This document as a page (Swagger UI, served by the API itself)', tag: 'System', security: 'none', page: true, success: [200, 'HTML'] },
+  { method: 'get', path: '/docs', summary: 'This document as a page (Swagger UI, served by the API itself)', tag: 'System', security: 'none', produces: 'text/html', success: [200, 'HTML'] },
   { method: 'get', path: '/workspace', summary: "The caller's workspace", tag: 'Workspace', security: 'apiKey', success: [200, 'The workspace'], response: docs.Workspace, example: examples.responses.workspace },
   {
     method: 'post',
@@ -85,12 +113,14 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/identities/from-linkedin',
-    summary: 'Create an identity from a LinkedIn profile',
+    summary: 'Create an identity from a LinkedIn account connected through a hosted sign-in',
+    description:
+      "`linkedinAccountId` is the `accountId` of a completed `GET /linkedin/hosted-auth-links/{id}` of this workspace. Name, job title, picture and profile URL come from the account's own profile. 409 when the account already belongs to an identity; 422 for an account no sign-in of this workspace connected (or the old pasted `profile`).",
     tag: 'Identities',
     security: 'apiKey',
     body: createIdentityFromLinkedinSchema,
     requestExample: examples.requests.createIdentityFromLinkedin,
-    success: [201, 'Created; contact details filled from the profile'],
+    success: [201, 'Created, connected; contact details filled from the profile'],
     response: docs.Identity,
     example: examples.identity,
   },
@@ -156,6 +186,68 @@ export const OPERATIONS: Operation[] = [
     example: examples.responses.withdrawResult,
   },
   { method: 'get', path: '/identities/:id/linkedin/withdrawals', summary: 'Withdrawal history: who, when, auto or manual', tag: 'LinkedIn invitations', security: 'apiKey', query: paginationSchema, success: [200, 'A page of withdrawals'], response: docs.WithdrawalPage, example: examples.responses.withdrawalPage },
+  {
+    method: 'post',
+    path: '/identities/:id/linkedin/connect',
+    summary: "Open a hosted LinkedIn sign-in for the identity: reconnect its account, or connect one",
+    description: 'Send the person to `url`. When they have signed in, the LinkedIn service notifies Pacer (`POST /webhooks/linkedin/hosted-auth/{token}`), which connects the identity and wakes its workflow. 503 when no LinkedIn gateway is configured or the service failed.',
+    tag: 'LinkedIn accounts',
+    security: 'apiKey',
+    body: connectLinkedinSchema,
+    bodyOptional: true,
+    requestExample: examples.requests.connectLinkedin,
+    success: [201, 'The sign-in page to send the person to'],
+    response: docs.HostedAuthLink,
+    example: { ...examples.responses.hostedAuthLink, type: 'reconnect', identityId: examples.identity.id },
+    errors: [[503, 'No LinkedIn gateway is configured, or the LinkedIn service failed']],
+  },
+  {
+    method: 'post',
+    path: '/linkedin/hosted-auth-links',
+    summary: 'Open a hosted LinkedIn sign-in to connect an account, then create an identity from it',
+    description: 'Follow it with `GET /linkedin/hosted-auth-links/{id}`; once `completed`, create the identity with `POST /identities/from-linkedin` and its `accountId`.',
+    tag: 'LinkedIn accounts',
+    security: 'apiKey',
+    body: connectLinkedinSchema,
+    bodyOptional: true,
+    requestExample: examples.requests.connectLinkedin,
+    success: [201, 'The sign-in page to send the person to'],
+    response: docs.HostedAuthLink,
+    example: examples.responses.hostedAuthLink,
+    errors: [[503, 'No LinkedIn gateway is configured, or the LinkedIn service failed']],
+  },
+  { method: 'get', path: '/linkedin/hosted-auth-links/:id', summary: 'A hosted sign-in: pending, expired, or completed with its accountId', tag: 'LinkedIn accounts', security: 'apiKey', success: [200, 'The sign-in'], response: docs.HostedAuthState, example: examples.responses.hostedAuthState },
+  {
+    method: 'post',
+    path: '/webhooks/linkedin/hosted-auth/:token',
+    summary: 'The LinkedIn service reports a completed hosted sign-in',
+    description: "Called by the service at the `notifyUrl` Pacer gave it; the URL's token authenticates it (401 when unknown or expired). A repeat changes nothing (`changed: false`); 409 when the identity holds another account, or the account another identity.",
+    tag: 'LinkedIn accounts',
+    security: 'none',
+    body: hostedAuthNotificationSchema,
+    requestExample: examples.requests.hostedAuthNotification,
+    success: [200, 'Recorded'],
+    response: docs.HostedAuthRecorded,
+    example: examples.responses.hostedAuthRecorded,
+    errors: [
+      [401, 'Unknown or expired notification URL'],
+      [503, 'Recorded, but the identity workflow could not be woken: deliver again'],
+    ],
+  },
+  {
+    method: 'post',
+    path: '/webhooks/unipile',
+    summary: "Unipile's webhooks: an invitation accepted (new_relation), the account's status (AccountStatus)",
+    description: `Register it in Unipile with the header \`${WEBHOOK_SECRET_HEADER}: <UNIPILE_WEBHOOK_SECRET>\`. Other events are answered \`handled: false\`; a repeat changes nothing.`,
+    tag: 'LinkedIn accounts',
+    security: 'webhookSecret',
+    body: unipileWebhookSchema,
+    requestExample: examples.requests.unipileWebhook,
+    success: [200, 'Handled, and what changed'],
+    response: docs.UnipileWebhookHandled,
+    example: examples.responses.unipileWebhookHandled,
+    errors: [[503, 'UNIPILE_WEBHOOK_SECRET is not set, or the identity workflow could not be woken (deliver again)']],
+  },
   { method: 'get', path: '/identities/:id/status', summary: 'Live status from the workflow', tag: 'Identity settings', security: 'apiKey', success: [200, "Window, today's budgets, likes, withdrawals, paused campaigns"], response: docs.IdentityStatusWithPausedCampaigns, example: examples.responses.status },
   {
     method: 'post',
@@ -233,8 +325,19 @@ export const OPERATIONS: Operation[] = [
     response: docs.AuthorizationUrl,
     example: { ...examples.responses.authorization, authorizationUrl: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize?client_id=11111111-2222-3333-4444-555555555555&response_type=code&state=eyJuIjoi.c2lnbmF0dXJl' },
   },
-  { method: 'get', path: '/oauth/google/callback', summary: 'Google sends the browser back here: stores the inbox, then ends on the return target or a result page', tag: 'Email', security: 'none', page: true, success: [201, 'Result page: connected (200 when reconnected)'] },
-  { method: 'get', path: '/oauth/microsoft/callback', summary: 'Microsoft sends the browser back here: stores the inbox, then ends on the return target or a result page', tag: 'Email', security: 'none', page: true, success: [201, 'Result page: connected (200 when reconnected)'] },
+  { method: 'get', path: '/oauth/google/callback', summary: 'Google sends the browser back here: stores the inbox, then ends on the return target or a result page', tag: 'Email', security: 'none', produces: 'text/html', success: [201, 'Result page: connected (200 when reconnected)'] },
+  { method: 'get', path: '/oauth/microsoft/callback', summary: 'Microsoft sends the browser back here: stores the inbox, then ends on the return target or a result page', tag: 'Email', security: 'none', produces: 'text/html', success: [201, 'Result page: connected (200 when reconnected)'] },
+  {
+    method: 'get',
+    path: '/oauth/microsoft/admin-consent',
+    summary: 'Entra sends an administrator back here after the admin consent page (the link the approval page gives)',
+    description: 'A page: consent granted for the organisation (users then connect again), or the refusal with its guidance. Changes nothing. Register `<PUBLIC_BASE_URL>/oauth/microsoft/admin-consent` as a redirect URI of the Entra app.',
+    tag: 'Email',
+    security: 'none',
+    query: adminConsentQuery,
+    produces: 'text/html',
+    success: [200, 'Page: admin consent granted'],
+  },
   { method: 'get', path: '/identities/:id/email-accounts', summary: "The identity's inboxes (never a secret)", tag: 'Email', security: 'apiKey', success: [200, 'Inboxes with status and rates'], response: docs.EmailInboxList, example: examples.responses.inboxList },
   { method: 'put', path: '/identities/:id/email-accounts/:accountId/rate', summary: 'Set an inbox rate (30/5 recommended, 80/10 maximum)', tag: 'Email', security: 'apiKey', body: inboxRateSchema, requestExample: examples.requests.inboxRate, success: [200, 'Stored, with warnings above recommended'], response: docs.EmailInboxWithRateWarnings, example: examples.responses.inboxRate },
   {
@@ -403,12 +506,13 @@ const OAUTH_CALLBACK_QUERY = [
 
 function operationObject(operation: Operation) {
   const isShare = operation.path.startsWith('/share');
-  const isCallback = operation.path.startsWith('/oauth/');
+  const isCallback = operation.path.startsWith('/oauth/') && operation.path.endsWith('/callback');
+  const isPage = operation.produces === 'text/html';
   const pathParameters = [...operation.path.matchAll(/:(\w+)/g)].map(([, name]) => ({
     name,
     in: 'path',
     required: true,
-    description: PATH_PARAMETERS[name!] ?? name,
+    description: (operation.path.startsWith('/webhooks') && name === 'token' ? 'The secret token of the notification URL Pacer gave the service' : PATH_PARAMETERS[name!]) ?? name,
     schema: name === 'provider' ? { type: 'string', enum: ['google', 'microsoft'] } : { type: 'string' },
   }));
   const queryParameters = isCallback ? OAUTH_CALLBACK_QUERY : Object.entries(operation.query?.shape ?? {}).map(([name, schema]) => queryParameter(name, schema as z.ZodType));
@@ -418,7 +522,7 @@ function operationObject(operation: Operation) {
   const [status, description] = operation.success;
   const responses: Record<string, unknown> = {};
   if (status === 204) responses[status] = { description };
-  else if (operation.page) responses[status] = { description, content: { 'text/html': { schema: { type: 'string' } } } };
+  else if (operation.produces) responses[status] = { description, content: { [operation.produces]: { schema: { type: 'string' } } } };
   else {
     const content: Record<string, unknown> = { 'application/json': { schema: refTo(docs.responseDocs, operation.response!, `the answer of ${operation.method} ${operation.path}`), example: operation.example } };
     if (isShare && operation.method === 'get') content['text/html'] = { schema: { type: 'string', description: 'The share page, for `Accept: text/html`' } };
@@ -441,14 +545,18 @@ function operationObject(operation: Operation) {
     responses['422'] = problem('Result page: the provider refused (consent required, admin approval required, Conditional Access…), with the guidance', 'text/html');
     responses['503'] = problem('Result page: the provider is not configured', 'text/html');
   }
-  if (operation.security !== 'none') responses['401'] = problem('Missing, unknown or revoked key');
+  if (operation.security === 'apiKey' || operation.security === 'operator') responses['401'] = problem('Missing, unknown or revoked key');
+  if (operation.security === 'webhookSecret') responses['401'] = problem(`Missing or wrong ${WEBHOOK_SECRET_HEADER}`);
   if (isShare) {
     responses['401'] = problem('Unknown, expired or revoked link (a page for browsers)');
     responses['429'] = problem('Too many wrong links from this client, or too many requests with this link; `Retry-After` says when to retry');
     if (operation.path.includes(':identityId')) responses['403'] = problem('The link is for another identity');
   }
   if (operation.path.includes(':') && !isCallback) responses['404'] = problem(isShare ? 'Not found under this link' : 'Unknown id, or one of another workspace');
-  if (operation.body || operation.query || operation.form) responses['422'] = problem('Invalid input; `errors` names each field');
+  if (isPage && operation.query) {
+    responses['400'] = problem('Page: the query is not one the provider sends', 'text/html');
+    responses['422'] = problem('Page: the provider refused, with the guidance', 'text/html');
+  } else if (operation.body || operation.query || operation.form) responses['422'] = problem('Invalid input; `errors` names each field');
   if (operation.body || operation.form) {
     responses['400'] = problem('Malformed JSON');
     responses['413'] = problem('Body too large');
@@ -458,6 +566,7 @@ function operationObject(operation: Operation) {
   if (operation.path.startsWith('/identities') || operation.path.startsWith('/campaigns') || operation.security === 'operator' || isShare) {
     responses['503'] = problem('A dependency is unreachable or not configured (nothing changed), or operator routes disabled');
   }
+  for (const [code, text] of operation.errors ?? []) responses[code] = problem(text);
   const requestContent: Record<string, unknown> = {};
   if (operation.body) requestContent['application/json'] = { schema: refTo(docs.requestDocs, operation.body, `the body of ${operation.method} ${operation.path}`), example: operation.requestExample };
   if (operation.form) requestContent['application/x-www-form-urlencoded'] = { schema: refTo(docs.requestDocs, operation.form.schema, 'a form'), example: operation.form.example };
@@ -519,17 +628,19 @@ export function openApiDocument() {
       { name: 'Identities', description: 'Identities and their contact details' },
       { name: 'Identity settings', description: 'Working hours, LinkedIn limits, withdrawals, likes, signature, live status' },
       { name: 'LinkedIn invitations', description: 'Direct invitations, bulk withdrawal, withdrawal history (21-day re-invite block)' },
+      { name: 'LinkedIn accounts', description: "Hosted sign-ins that connect an identity's LinkedIn account, and what the LinkedIn service reports (webhooks)" },
       { name: 'Campaigns', description: 'Sequences of steps, leads and their progress' },
       { name: 'Email', description: 'Inboxes (IMAP/SMTP, Google, Microsoft 365), rates, warm-up' },
       { name: 'Share links', description: '24-hour links through which an identity owner reconnects accounts (a page for people, JSON for callers)' },
       { name: 'Workspace', description: "The caller's workspace" },
       { name: 'Operator', description: 'Support staff: workspaces, API keys, rate overrides (OPERATOR_API_KEY)' },
-      { name: 'System', description: 'Health and this reference' },
+      { name: 'System', description: 'Health, readiness, metrics and this reference' },
     ],
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A workspace API key: `Authorization: Bearer <key>`' },
         operator: { type: 'http', scheme: 'bearer', description: 'The operator key (OPERATOR_API_KEY): `Authorization: Bearer <key>`' },
+        webhookSecret: { type: 'apiKey', in: 'header', name: WEBHOOK_SECRET_HEADER, description: 'UNIPILE_WEBHOOK_SECRET, set as a header when registering the webhook in Unipile' },
       },
       schemas: { Problem: problemSchema, ...requests, ...answers },
     },

@@ -3,7 +3,8 @@ import addFormats from 'ajv-formats';
 import type { Express } from 'express';
 import request from 'supertest';
 import { OPERATIONS } from '../../api/openapi';
-import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
+import { WEBHOOK_SECRET_HEADER } from '../../api/linkedin-accounts';
+import { createWorkspaceWithKey, startApiHarness, TEST_PUBLIC_BASE_URL, TEST_UNIPILE_WEBHOOK_SECRET, type ApiHarness } from '../support/api';
 import { startDovecot, type DovecotServer } from '../support/dovecot';
 import { testKeyring } from '../support/keyring';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
@@ -68,7 +69,7 @@ function validator() {
   return (component: string, value: unknown): string[] => {
     const validate = ajv.getSchema(`openapi#/components/schemas/${component}`);
     if (!validate) return [`no component ${component}`];
-    return validate(value) ? [] : (validate.errors ?? []).map((error) => `${component}${error.instancePath} ${error.message ?? ''}`);
+    return validate(value) ? [] : (validate.errors ?? []).map((error) => `${component}${error.instancePath} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
   };
 }
 
@@ -115,7 +116,8 @@ test('every operation documents its answer with a named schema and an example, a
       expect(operation.summary).toEqual(expect.any(String));
       for (const [status, success] of Object.entries(operation.responses as Record<string, Json>).filter(([code]) => /^2/.test(code))) {
         const json = success.content?.['application/json'];
-        const isPage = json === undefined && success.content?.['text/html'] !== undefined;
+        // Pages (text/html) and the metrics (text/plain) are not JSON.
+        const isPage = json === undefined && (success.content?.['text/html'] ?? success.content?.['text/plain']) !== undefined;
         if (status === '204' || isPage) continue;
         const component = componentOf(json);
         if (!component) problems.push(`${where} ${status}: answer without a named schema`);
@@ -157,18 +159,27 @@ test('real answers match their documented schemas, route by route', async () => 
   const { apiKey, workspaceId } = await createWorkspaceWithKey(harness.db, 'openapi-contract');
   const key = { Authorization: `Bearer ${apiKey}` };
   const operator = { Authorization: `Bearer ${OPERATOR_KEY}` };
-  const call = async (method: 'get' | 'post' | 'put' | 'patch' | 'delete', route: string, path: string, body?: unknown, headers = key) => {
+  const call = async (method: 'get' | 'post' | 'put' | 'patch' | 'delete', route: string, path: string, body?: unknown, headers: Record<string, string> = key) => {
     const pending = request(app)[method](path).set(headers);
     return expectDocumented(method, route, await (body === undefined ? pending : pending.send(body as object)));
   };
   const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 
   await call('get', '/healthz', '/healthz');
+  await call('get', '/readyz', '/readyz');
   await call('get', '/openapi.json', '/openapi.json');
   await call('get', '/workspace', '/workspace');
   const identity = (await call('post', '/identities', '/identities', { firstName: 'Ada', lastName: 'Docs', workingHours: hours })).body;
   const id = identity.id as string;
-  await call('post', '/identities/from-linkedin', '/identities/from-linkedin', { profile: { profileUrl: 'https://www.linkedin.com/in/grace-docs', firstName: 'Grace', lastName: 'Docs', headline: 'CTO' }, workingHours: hours });
+  // A hosted sign-in (the simulator's page), its notification, and the identity made from its account.
+  const opened = (await call('post', '/linkedin/hosted-auth-links', '/linkedin/hosted-auth-links', {})).body;
+  const notification = await harness.linkedin.completeHostedAuth(opened.url as string, { at: Date.now() });
+  await call('post', '/webhooks/linkedin/hosted-auth/:token', notification.notifyUrl.slice(TEST_PUBLIC_BASE_URL.length), notification.body, {});
+  await call('get', '/linkedin/hosted-auth-links/:id', `/linkedin/hosted-auth-links/${opened.id}`);
+  const accountId = notification.body.account_id;
+  await call('post', '/identities/from-linkedin', '/identities/from-linkedin', { linkedinAccountId: accountId, workingHours: hours });
+  await call('post', '/identities/:id/linkedin/connect', `/identities/${id}/linkedin/connect`, {});
+  await call('post', '/webhooks/unipile', '/webhooks/unipile', { AccountStatus: { account_id: accountId, account_type: 'LINKEDIN', message: 'CREDENTIALS' } }, { [WEBHOOK_SECRET_HEADER]: TEST_UNIPILE_WEBHOOK_SECRET });
   await call('get', '/identities', '/identities?limit=1');
   await call('get', '/identities/:id', `/identities/${id}`);
   await call('patch', '/identities/:id', `/identities/${id}`, { jobTitle: 'Head of Docs' });
