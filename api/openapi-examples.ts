@@ -231,7 +231,7 @@ export const responses = {
     inboxes: [{ id: INBOX, address: 'ada@example.com', provider: 'imap-smtp', status: 'needs-reconnect', reconnect: `POST ${shareBase}/email-accounts/${INBOX}/reconnect` }],
     actions: { connectImapInbox: `POST ${shareBase}/email-accounts`, startGoogleOAuth: `POST ${shareBase}/oauth/google/start`, startMicrosoftOAuth: `POST ${shareBase}/oauth/microsoft/start` },
   },
-  reconnectSession: { reconnectUrl: 'https://account.unipile.com/pYq2Jm', expiresAt: '2026-03-02T10:00:00.000Z' },
+  reconnectSession: { reconnectUrl: 'https://account.unipile.com/pYq2Jm', type: 'reconnect', expiresAt: '2026-03-02T10:00:00.000Z' },
   hostedAuthLink: { id: HOSTED_AUTH, type: 'create', identityId: null, url: 'https://account.unipile.com/pYq2Jm', expiresAt: '2026-03-02T10:00:00.000Z' },
   hostedAuthState: { id: HOSTED_AUTH, type: 'create', identityId: null, status: 'completed', accountId: 'acc_Yk2n8Qh3', expiresAt: '2026-03-02T10:00:00.000Z', completedAt: '2026-03-02T09:03:00.000Z' },
   hostedAuthRecorded: { hostedAuthId: HOSTED_AUTH, identityId: IDENTITY, accountId: 'acc_Yk2n8Qh3', changed: true },

@@ -551,7 +551,7 @@ export const ShareView = response(
 export const ReconnectSession = response(
   'LinkedinReconnectSession',
   "The LinkedIn service's hosted sign-in page (a reconnection, or a first connection) that sends the owner back to the share page.",
-  z.object({ reconnectUrl: z.url(), expiresAt: instantIso }),
+  z.object({ reconnectUrl: z.url(), type: doc(z.enum(['create', 'reconnect']), '`reconnect` when the identity has an account, else `create` (a first connection).'), expiresAt: instantIso }),
 );
 export const HostedAuthLink = response(
   'HostedAuthLink',

@@ -423,7 +423,7 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
       const origin = new URL(opened.url).origin;
       const allowed = linkedinSignInOrigins(options).includes(origin);
       if (!allowed && isForm(request)) throw unavailable('LinkedIn reconnection', `the gateway's sign-in page ${origin} is not among the share page's sign-in origins`);
-      return { status: 200, body: { reconnectUrl: opened.url, expiresAt: opened.expiresAt }, redirectTo: opened.url };
+      return { status: 200, body: { reconnectUrl: opened.url, type: opened.type, expiresAt: opened.expiresAt }, redirectTo: opened.url };
     };
     if (isForm(request)) await answerForm(request, response, context, 'linkedin', reconnect);
     else response.json((await reconnect()).body);
