@@ -1,8 +1,8 @@
 /**
  * The share page in a real headless Chromium against the real stack: the API with its worker,
  * PostgreSQL, the Temporal dev server, Dovecot (IMAP) and an SMTP server, Google's consent step and
- * token endpoint answered by local servers, the LinkedIn simulator. Every page state is
- * screenshotted into test/browser/screenshots and checked with axe-core.
+ * token endpoint answered by local servers, a LinkedIn service speaking the HTTP contract's hosted
+ * sign-in. Every page state is screenshotted into test/browser/screenshots and checked with axe-core.
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
@@ -19,6 +19,9 @@ const OWNER = 'owner@browser-test.example';
 const OWNER_PASSWORD = 'owner-mailbox-pass-51c2';
 const SECOND = 'second@browser-test.example';
 const SECOND_PASSWORD = 'second-mailbox-pass-8e07';
+/** A mailbox of its own for the reconnection test: an address belongs to one identity of a workspace. */
+const PARKED = 'parked@browser-test.example';
+const PARKED_PASSWORD = 'parked-mailbox-pass-2d94';
 const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
 
 let stack: PageStack;
@@ -29,7 +32,7 @@ let browser: TestBrowser;
 jest.setTimeout(120_000);
 
 beforeAll(async () => {
-  const users = { [OWNER]: OWNER_PASSWORD, [SECOND]: SECOND_PASSWORD };
+  const users = { [OWNER]: OWNER_PASSWORD, [SECOND]: SECOND_PASSWORD, [PARKED]: PARKED_PASSWORD };
   [stack, dovecot, smtp, browser] = await Promise.all([startPageStack('browser-share'), startDovecot({ users }), startSmtpTestServer({ users }), launchBrowser()]);
 }, 180_000);
 
@@ -89,7 +92,7 @@ test('the page shows the identity and its inboxes; an IMAP inbox connects throug
   expect(await page.locator('time').textContent()).toContain('(Europe/Paris time)');
   const inbox = page.locator(`[data-inbox="${SECOND}"]`);
   expect(await inbox.textContent()).toContain('Connected');
-  expect(await page.getByRole('button', { name: 'Reconnect LinkedIn' }).isVisible()).toBe(true);
+  expect(await page.getByRole('button', { name: 'Connect LinkedIn' }).isVisible()).toBe(true);
   expect(await page.getByRole('button', { name: 'Connect Google' }).isVisible()).toBe(true);
   expect(await page.getByRole('button', { name: 'Connect Microsoft' }).isVisible()).toBe(true);
   await expectNoHorizontalScroll(page);
@@ -135,7 +138,7 @@ test('the page shows the identity and its inboxes; an IMAP inbox connects throug
 
 test('an inbox that needs reconnecting is reconnected with the password only, and its waiting leads resume', async () => {
   const { identityId, url } = await identityWithLink('Grace');
-  const inbox = await request(stack.app).post(`/identities/${identityId}/email-accounts/imap`).set(stack.auth()).send({ email: OWNER, password: OWNER_PASSWORD, ...servers() });
+  const inbox = await request(stack.app).post(`/identities/${identityId}/email-accounts/imap`).set(stack.auth()).send({ email: PARKED, password: PARKED_PASSWORD, ...servers() });
   expect(inbox.status).toBe(201);
   const campaign = await request(stack.app)
     .post('/campaigns')
@@ -146,13 +149,13 @@ test('an inbox that needs reconnecting is reconnected with the password only, an
   expect((await request(stack.app).post(`/campaigns/${campaign.body.id}/start`).set(stack.auth())).status).toBe(200);
   // What the worker leaves when the mailbox refuses the stored password (activities/campaign-steps: markNeedsReconnect, parkLeads).
   await stack.harness.db.emailInbox.update({ where: { id: inbox.body.id }, data: { status: 'needs-reconnect', statusReason: '535 5.7.8 Authentication credentials invalid' } });
-  await stack.harness.db.lead.updateMany({ where: { campaignId: campaign.body.id }, data: { inboxId: inbox.body.id, dueAt: null, waitingReason: inboxNeedsReconnectReason(OWNER) } });
+  await stack.harness.db.lead.updateMany({ where: { campaignId: campaign.body.id }, data: { inboxId: inbox.body.id, dueAt: null, waitingReason: inboxNeedsReconnectReason(PARKED) } });
   const parked = await request(stack.app).get(`/campaigns/${campaign.body.id}/leads`).set(stack.auth());
-  expect(parked.body.items.map((lead: { waitingReason: string }) => lead.waitingReason)).toEqual([inboxNeedsReconnectReason(OWNER), inboxNeedsReconnectReason(OWNER)]);
+  expect(parked.body.items.map((lead: { waitingReason: string }) => lead.waitingReason)).toEqual([inboxNeedsReconnectReason(PARKED), inboxNeedsReconnectReason(PARKED)]);
 
   const page = await browser.newPage();
   await page.goto(url);
-  const card = page.locator(`[data-inbox="${OWNER}"]`);
+  const card = page.locator(`[data-inbox="${PARKED}"]`);
   expect(await card.textContent()).toContain('Needs reconnecting');
   // The server's reply is an internal detail: the page says what to do instead.
   expect(await page.content()).not.toContain('5.7.8');
@@ -161,10 +164,10 @@ test('an inbox that needs reconnecting is reconnected with the password only, an
   await screenshot(page, 'share-inbox-needs-reconnect');
   await expectAccessible(page);
 
-  await card.getByLabel(`New password for ${OWNER}`).fill(OWNER_PASSWORD);
-  await Promise.all([page.waitForURL(/status=reconnected&code=ok/), card.getByRole('button', { name: `Reconnect ${OWNER}` }).click()]);
-  expect(await banner(page).textContent()).toContain(`${OWNER} works again`);
-  expect(await page.locator(`[data-inbox="${OWNER}"]`).textContent()).toContain('Connected');
+  await card.getByLabel(`New password for ${PARKED}`).fill(PARKED_PASSWORD);
+  await Promise.all([page.waitForURL(/status=reconnected&code=ok/), card.getByRole('button', { name: `Reconnect ${PARKED}` }).click()]);
+  expect(await banner(page).textContent()).toContain(`${PARKED} works again`);
+  expect(await page.locator(`[data-inbox="${PARKED}"]`).textContent()).toContain('Connected');
   await screenshot(page, 'share-inbox-reconnected');
   await expectAccessible(page);
 
@@ -223,21 +226,38 @@ test('"Connect Google" goes to the provider (keyboard only), comes back, and the
   await page.close();
 });
 
-test('"Reconnect LinkedIn" opens the LinkedIn service\'s sign-in page, which sends the owner back to the page', async () => {
+test('"Connect LinkedIn" opens the LinkedIn service\'s sign-in page, whose notification connects the account; "Reconnect LinkedIn" signs it in again', async () => {
   const { identityId, url, token } = await identityWithLink('Alan');
+  const returnUrl = `${stack.baseUrl}/share/${token}?status=returned&code=ok&provider=linkedin#linkedin`;
   const page = await browser.newPage();
   await page.goto(url);
   const linkedin = page.locator('#linkedin');
-  expect(await linkedin.textContent()).toContain('Needs reconnecting');
-  await screenshot(page, 'share-linkedin-disconnected');
-  await Promise.all([page.waitForURL(`${stack.linkedin.url}/sign-in/**`), page.getByRole('button', { name: 'Reconnect LinkedIn' }).click()]);
-  expect(stack.linkedin.sessions.at(-1)).toEqual({ identityId, returnUrl: `${stack.baseUrl}/share/${token}?status=returned&code=ok&provider=linkedin#linkedin` });
+  expect(await linkedin.textContent()).toContain('Not connected');
+  await screenshot(page, 'share-linkedin-not-connected');
+  await expectAccessible(page);
+  await Promise.all([page.waitForURL(`${stack.linkedin.url}/sign-in/**`), page.getByRole('button', { name: 'Connect LinkedIn' }).click()]);
+  expect(stack.linkedin.sessions.at(-1)).toMatchObject({ type: 'create', identityId, successRedirectUrl: returnUrl, failureRedirectUrl: returnUrl });
+  expect(stack.linkedin.sessions.at(-1)!.notifyUrl).not.toContain(token);
   await Promise.all([page.waitForURL(/status=returned/), page.getByRole('button', { name: 'Sign in' }).click()]);
+  expect(stack.linkedin.sessions.at(-1)!.notified).toBe(200);
   expect(new URL(page.url()).pathname).toBe(`/share/${token}`);
   expect(await banner(page).textContent()).toContain('Back from LinkedIn');
   expect(await linkedin.textContent()).toContain('Connected');
-  await screenshot(page, 'share-linkedin-returned');
+  await screenshot(page, 'share-linkedin-connected');
   await expectAccessible(page);
+  const accountId = stack.linkedin.accounts.get(identityId);
+  expect((await request(stack.app).get(`/identities/${identityId}`).set(stack.auth())).body.linkedin).toMatchObject({ status: 'connected', accountId });
+
+  // LinkedIn signs the account out: its stored status, as a status notification leaves it (api/linkedin-accounts).
+  await stack.harness.db.identity.update({ where: { id: identityId }, data: { linkedinStatus: 'needs-reconnect', linkedinStatusReason: 'session expired' } });
+  await page.goto(url);
+  expect(await linkedin.textContent()).toContain('Needs reconnecting');
+  await screenshot(page, 'share-linkedin-needs-reconnect');
+  await Promise.all([page.waitForURL(`${stack.linkedin.url}/sign-in/**`), page.getByRole('button', { name: 'Reconnect LinkedIn' }).click()]);
+  expect(stack.linkedin.sessions.at(-1)).toMatchObject({ type: 'reconnect', identityId, successRedirectUrl: returnUrl });
+  await Promise.all([page.waitForURL(/status=returned/), page.getByRole('button', { name: 'Sign in' }).click()]);
+  expect(await linkedin.textContent()).toContain('Connected');
+  expect((await request(stack.app).get(`/identities/${identityId}`).set(stack.auth())).body.linkedin).toMatchObject({ status: 'connected', accountId, reason: null });
   await page.close();
 });
 

@@ -2,7 +2,8 @@
  * The real stack a browser test drives: the API (on the shared PostgreSQL and Temporal dev server,
  * with a real worker) listening on a loopback port so Chromium can reach it, its PUBLIC_BASE_URL set
  * to that address, Google and Microsoft pointed at local servers that answer like them, and the
- * LinkedIn HTTP adapter talking to a local service that speaks its contract.
+ * LinkedIn HTTP adapter talking to a local service that speaks its contract (hosted sign-in sessions
+ * whose notifications reach this API).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,6 +95,8 @@ export async function startPageStack(name: string): Promise<PageStack> {
   const build = (): Express =>
     harness.appWith({
       shareLinks: { publicBaseUrl: baseUrl, now: () => Date.now() + clock.offsetMs, linkedin: gateway, linkedinSignInOrigins: [linkedin.url] },
+      // The service notifies completed sign-ins at this API's public URL.
+      linkedin: { gateway, publicBaseUrl: baseUrl },
       oauth: {
         keyring: testKeyring,
         stateSecret: STATE_SECRET,
@@ -103,7 +106,8 @@ export async function startPageStack(name: string): Promise<PageStack> {
         microsoft: { clientId: MICROSOFT_CLIENT_ID, clientSecret: 'ms-secret', loginBaseUrl: providers.baseUrl, graphBaseUrl: providers.baseUrl },
       },
       // Dovecot delays the login after a wrong password by 2 s or more: leave room for it.
-      email: { keyring: testKeyring, connectTimeoutMs: 15_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8') },
+      // Dovecot and the SMTP test server speak plain text on loopback.
+      email: { keyring: testKeyring, connectTimeoutMs: 15_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true },
     });
   app = build();
   const { apiKey } = await createWorkspaceWithKey(harness.db, name);
