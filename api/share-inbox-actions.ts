@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { NotFoundError } from '../lib/errors';
-import { connectImapInboxSchema, mailServerSchema, type InboxConnector } from './email-inboxes';
+import { ConflictError, NotFoundError } from '../lib/errors';
+import { ADDRESS_IN_USE, connectImapInboxSchema, mailServerSchema, type InboxConnector } from './email-inboxes';
 import type { EmailOAuth } from './email-oauth';
 import { isUuid } from './ids';
 import { parseInput } from './problem';
@@ -26,6 +26,21 @@ export const reconnectImapInboxSchema = z.strictObject({
 });
 
 /**
+ * The link holder is no API caller: an address another identity holds is refused without naming
+ * that identity (the API's own 409 names it for the workspace).
+ */
+async function withoutHolder<T>(connecting: Promise<T>): Promise<T> {
+  try {
+    return await connecting;
+  } catch (error) {
+    if (error instanceof ConflictError && error.extensions.code === ADDRESS_IN_USE) {
+      throw new ConflictError('This address is already connected to another identity of this workspace', { code: ADDRESS_IN_USE });
+    }
+    throw error;
+  }
+}
+
+/**
  * What a share link lets the identity's owner do with inboxes (SPEC §4): connect an IMAP/SMTP inbox,
  * reconnect one (new password, or the provider's sign-in again), start Google or Microsoft sign-in.
  * The same validation and storage as the API's own routes; the audit entry names the link. A
@@ -41,7 +56,7 @@ export function shareInboxActions(db: Database, connector: InboxConnector, oauth
 
   return {
     async connectImapInbox(context, body) {
-      return connector.connectImap(identityOf(context), parseInput(connectImapInboxSchema, body), by(context));
+      return withoutHolder(connector.connectImap(identityOf(context), parseInput(connectImapInboxSchema, body), by(context)));
     },
 
     async reconnectInbox(context, accountId, body) {
@@ -51,7 +66,7 @@ export function shareInboxActions(db: Database, connector: InboxConnector, oauth
       const input = parseInput(reconnectImapInboxSchema, body ?? {});
       const stored = (host: string | null, port: number | null, security: string | null) =>
         mailServer.parse({ ...(host === null ? {} : { host }), ...(port === null ? {} : { port }), ...(security === null ? {} : { security }) });
-      return connector.connectImap(
+      return withoutHolder(connector.connectImap(
         identityOf(context),
         {
           email: inbox.email,
@@ -62,7 +77,7 @@ export function shareInboxActions(db: Database, connector: InboxConnector, oauth
           smtp: withStored(input.smtp, stored(inbox.smtpHost, inbox.smtpPort, inbox.smtpSecurity)),
         },
         by(context),
-      );
+      ));
     },
 
     async startOAuth(context, provider) {

@@ -46,6 +46,11 @@ describe('results and banners', () => {
     expect(approval.paragraphs.join(' ')).toMatch(/IT administrator/);
     expect(approval.steps.join(' ')).toContain('11111111-2222-3333-4444-555555555555');
     expect(approval.steps.join(' ')).toContain('SMTP.Send, Mail.Send');
+    const consentUrl = 'https://login.microsoftonline.com/organizations/v2.0/adminconsent?client_id=11111111-2222-3333-4444-555555555555';
+    const withLink = resultBanner({ status: 'failed', code: 'admin-approval-required', provider: 'microsoft' }, { microsoftClientId: '11111111-2222-3333-4444-555555555555', microsoftScopes: ['SMTP.Send'], microsoftAdminConsentUrl: consentUrl });
+    expect(withLink.steps.join(' ')).toContain(consentUrl);
+    expect(approval.steps.join(' ')).not.toContain('adminconsent');
+    expect(resultBanner({ status: 'failed', code: 'address-in-use', provider: 'imap' }, {})).toMatchObject({ tone: 'error', title: 'This address is already in use' });
     expect(resultBanner({ status: 'failed', code: 'invalid-input' }, { invalidFields: ['email', 'imap.port'] }).paragraphs).toEqual(['Check: Email address, Incoming port.']);
     expect(resultBanner({ status: 'failed', code: 'no-such-code' }, {}).title).toBe('Something went wrong');
     expect(resultBanner({ status: 'reconnected', code: 'ok', inbox: 'x' }, { inboxAddress: 'ada@corp.example' }).paragraphs[0]).toContain('ada@corp.example works again');
