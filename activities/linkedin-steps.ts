@@ -25,6 +25,7 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
+import { recordActionDeferred } from '../lib/metrics';
 import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
 import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
 import { reinviteBlockLiftsAt } from '../db/invitations';
@@ -109,6 +110,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
     if (step.kind === 'linkedin-connection-request') {
       const blockedUntil = await reinviteBlockLiftsAt(db, lead.identityId, lead.linkedinUrl ?? '', clock.now());
       if (blockedUntil !== null) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, blockedUntil, `re-invite blocked until ${new Date(blockedUntil).toISOString()}`);
         return false;
       }
@@ -127,6 +129,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         return false;
       }
       if (error instanceof ReinviteBlockedError) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, error.blockedUntil, `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`);
         return false;
       }
