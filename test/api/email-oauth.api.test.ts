@@ -235,16 +235,18 @@ describe('Microsoft callback: the success path through msal-node', () => {
 });
 
 describe('credentials leave when an OAuth inbox is disconnected', () => {
-  async function connectGoogle(code: string) {
+  /** `address`: the Google account's own; revocation is skipped while that account is connected anywhere else in the (shared) database. */
+  async function connectGoogle(code: string, address = 'ada.lovelace@gmail-test.example') {
     const { state } = await authorize('google');
-    providers.queue('google-token.authorization-code', 'gmail-profile');
+    providers.queue('google-token.authorization-code');
+    providers.queueReplacing('gmail-profile', { 'Ada.Lovelace@gmail-test.example': address });
     const response = await request(harness.app).get('/oauth/google/callback').query({ state, code });
     expect([200, 201]).toContain(response.status);
-    return (await inboxOf('ada.lovelace@gmail-test.example')).id;
+    return (await inboxOf(address)).id;
   }
 
   it('Google: the refresh token is revoked once at Google, then the envelope is erased', async () => {
-    const id = await connectGoogle('code-revoke');
+    const id = await connectGoogle('code-revoke', 'revoked.once@gmail-test.example');
     providers.received.splice(0);
     providers.queue('google-revoke.success');
     const response = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${id}`).set(auth());
@@ -257,7 +259,7 @@ describe('credentials leave when an OAuth inbox is disconnected', () => {
   });
 
   it('Google revocation failing (503): the envelope is erased all the same, and the answer says the token was not revoked', async () => {
-    const id = await connectGoogle('code-revoke-2');
+    const id = await connectGoogle('code-revoke-2', 'revocation.failing@gmail-test.example');
     providers.queue('google-revoke.unavailable');
     const response = await request(harness.app).delete(`/identities/${identityId}/email-accounts/${id}`).set(auth());
     expect(response.body.credentials).toEqual({ erased: true, tokenRevoked: false, detail: expect.stringMatching(/HTTP 503/) });
