@@ -24,7 +24,8 @@ import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnect
 import { campaignSteps, type CampaignStep } from '../domain/steps';
 import { renderTemplate } from '../domain/templates';
 import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
-import { gmailSender, graphSender, smtpSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
+import { gmailSender, graphSender, smtpSender, type EmailSender } from '../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
 import { composeEmail, deterministicMessageId, EmailSendError, type EmailSession, type OutgoingEmail } from '../integrations/email/smtp-sender';
 import { HostNotAllowedError } from '../lib/errors';
 import { recordActionDeferred, recordEmailSent, type EmailSendResult } from '../lib/metrics';
