@@ -64,17 +64,24 @@ async function wakeUps(identityId: string): Promise<number> {
   }
 }
 
+/**
+ * An invitation pending on LinkedIn (the simulator) and in Pacer's records alike: the identity's
+ * workflow runs in real time here, and its daily relation sync ends an invitation LinkedIn does not have.
+ */
 async function pendingInvitation(identityId: string, profileUrl: string) {
+  const idempotencyKey = `test/${randomUUID()}`;
+  const sentAt = Date.now();
+  const sent = await harness.linkedin.sendConnectionRequest({ identityId, profileUrl, idempotencyKey, at: sentAt });
   return harness.db.linkedinInvitation.create({
     data: {
       workspaceId: workspaceA,
       identityId,
       profileUrl,
       status: 'pending',
-      gatewayInvitationId: `inv-${randomUUID()}`,
-      idempotencyKey: `test/${randomUUID()}`,
-      requestedAt: new Date(),
-      sentAt: new Date(),
+      gatewayInvitationId: sent.invitationId,
+      idempotencyKey,
+      requestedAt: new Date(sentAt),
+      sentAt: new Date(sentAt),
     },
   });
 }
