@@ -48,7 +48,7 @@ export class IdentityWorkflows {
       taskQueue: this.taskQueue,
       args: [input] as [IdentityWorkflowInput],
       // Ids only: names and addresses stay in PostgreSQL, not in Temporal's histories.
-      staticSummary: `Identity ${identity.id}`,
+      staticSummary: `Identity ${identity.id} · workspace ${identity.workspaceId}`,
       staticDetails: [
         `Paces identity \`${identity.id}\` (workspace \`${identity.workspaceId}\`): LinkedIn and email actions inside its working hours, within its budgets.`,
         `Status: \`GET /identities/${identity.id}/status\` or the \`identityStatus\` query. Identities needing a person: \`PacerAttention IS NOT NULL\`.`,

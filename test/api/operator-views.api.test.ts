@@ -17,10 +17,11 @@ const hours = { timeZone: 'Asia/Tokyo', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'
 
 let harness: ApiHarness;
 let apiKey: string;
+let workspaceId: string;
 
 beforeAll(async () => {
   harness = await startApiHarness();
-  ({ apiKey } = await createWorkspaceWithKey(harness.db, 'operator-views'));
+  ({ apiKey, workspaceId } = await createWorkspaceWithKey(harness.db, 'operator-views'));
 }, 120_000);
 
 afterAll(() => harness?.stop());
@@ -56,7 +57,7 @@ it('a run names its identity, and its current details say what each kind waits f
   const identityId = created.body.id as string;
   const handle = harness.client.workflow.getHandle(identityWorkflowId(identityId));
   const description = await handle.describe();
-  expect(await description.staticSummary()).toBe(`Identity ${identityId}`);
+  expect(await description.staticSummary()).toBe(`Identity ${identityId} · workspace ${workspaceId}`);
   expect(await description.staticDetails()).toContain(`GET /identities/${identityId}/status`);
 
   const shown = await eventually(() => details(identityId), (text) => text.startsWith('**'));
