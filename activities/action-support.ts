@@ -44,7 +44,10 @@ export function misconfigured(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: FAILURE_TYPES.configuration, nonRetryable: true, message: message.slice(0, 1000) });
 }
 
-/** The identity's LinkedIn account needs reconnecting: every LinkedIn kind waits until something changes. */
-export function linkedinAccountDisconnected(error: Error): ApplicationFailure {
-  return ApplicationFailure.create({ type: FAILURE_TYPES.linkedinAccountDisconnected, nonRetryable: true, message: error.message.slice(0, 1000) });
+/**
+ * The identity's LinkedIn account cannot act (already recorded on the identity, whose status holds
+ * since `accountStatusSince`): every LinkedIn kind waits until something changes.
+ */
+export function linkedinAccountDisconnected(error: Error, accountStatusSince: number | null): ApplicationFailure {
+  return ApplicationFailure.create({ type: FAILURE_TYPES.linkedinAccountDisconnected, nonRetryable: true, message: error.message.slice(0, 1000), details: [{ accountStatusSince }] });
 }

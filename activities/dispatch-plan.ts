@@ -8,7 +8,9 @@ import { WITHDRAWALS_PER_PASS, type BudgetSnapshot, type DispatchPlan } from '..
 import { identityConfigOf, type IdentityConfig } from '../domain/identity-config';
 import { effectiveInboxRate, rateOverrideOf } from '../domain/inbox-rate';
 import { autoWithdrawalCutoff } from '../domain/invitations';
-import { ACTION_KINDS, type ActionKind } from '../domain/steps';
+import { connectionCanAct, type LinkedinConnectionStatus } from '../domain/linkedin-connection';
+import { ACTION_KINDS, isLinkedinActionKind, type ActionKind } from '../domain/steps';
+import type { LinkedinGateway } from '../integrations/linkedin';
 import { recordActionDeferred, recordBudget } from '../lib/metrics';
 import { activeWaiting } from './lead-steps';
 
@@ -23,14 +25,17 @@ function isActionKind(value: string | null): value is ActionKind {
   return value !== null && (ACTION_KINDS as readonly string[]).includes(value);
 }
 
-function exportBudget(identityId: string, budget: BudgetSnapshot, nextDueAt: Partial<Record<ActionKind, number>>, at: number): void {
+/** Exports the workflow's budgets, and counts the due steps put off: by a spent budget, or (LinkedIn) by an account that cannot act. */
+function exportBudget(identityId: string, budget: BudgetSnapshot, nextDueAt: Partial<Record<ActionKind, number>>, at: number, linkedinCanAct: boolean): void {
   for (const { kind, used, left } of budget.kinds) {
     recordBudget(identityId, { kind, used, left, validUntil: budget.validUntil });
-    if (left === 0 && (nextDueAt[kind] ?? Infinity) <= at) recordActionDeferred(kind, 'budget-spent');
+    if ((nextDueAt[kind] ?? Infinity) > at) continue;
+    if (isLinkedinActionKind(kind) && !linkedinCanAct) recordActionDeferred(kind, 'linkedin-disconnected');
+    else if (left === 0) recordActionDeferred(kind, 'budget-spent');
   }
 }
 
-export function createDispatchPlanActivities({ db }: { db: Database }) {
+export function createDispatchPlanActivities({ db, linkedin }: { db: Database; linkedin: Pick<LinkedinGateway, 'needsConnectedAccount'> }) {
   return {
     /**
      * What is due for the identity at `at` (workflow time). Changes nothing, so it may be retried
@@ -81,7 +86,9 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
       for (const row of dueRows) if (isActionKind(row.nextActionKind) && row._min.dueAt) nextDueAt[row.nextActionKind] = row._min.dueAt.getTime();
       if (queued) nextDueAt.connectionRequest = Math.min(nextDueAt.connectionRequest ?? Infinity, queued.requestedAt.getTime());
 
-      if (input.budget) exportBudget(identityId, input.budget, nextDueAt, at);
+      const accountStatus = identity.linkedinStatus as LinkedinConnectionStatus;
+      const linkedinCanAct = connectionCanAct(accountStatus, linkedin.needsConnectedAccount);
+      if (input.budget) exportBudget(identityId, input.budget, nextDueAt, at, linkedinCanAct);
 
       const carryingIds = new Set(carrying.flatMap((row) => (row.inboxId ? [row.inboxId] : [])));
       return {
@@ -96,6 +103,12 @@ export function createDispatchPlanActivities({ db }: { db: Database }) {
         ].slice(0, WITHDRAWALS_PER_PASS),
         withdrawalOutlook: { oldestPendingSentAt: oldestPending?.sentAt?.getTime() ?? null, manualWithdrawalRequested: manual.length > 0 },
         replyInboxIds: inboxes.filter((inbox) => carryingIds.has(inbox.id)).map((inbox) => inbox.id),
+        linkedinAccount: {
+          status: accountStatus,
+          reason: identity.linkedinStatusReason,
+          since: identity.linkedinStatusSince.getTime(),
+          canAct: linkedinCanAct,
+        },
         attention: {
           linkedinNeedsReconnect: identity.linkedinStatus === 'needs-reconnect',
           inboxesNeedingReconnect: inboxHealth.filter((inbox) => inbox.status === 'needs-reconnect' || inbox.syncStatus === 'needs-reconnect').length,

@@ -7,6 +7,7 @@ import { createDispatchPlanActivities } from './dispatch-plan';
 import { createEmailStepActivities, type EmailStepDependencies } from './email-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
 import { createInvitationActivities } from './linkedin-invitations';
+import { createRelationSyncActivities } from './linkedin-relations';
 import { createLinkedinStepActivities } from './linkedin-steps';
 import { createReplySyncActivities } from './reply-sync';
 import { createWarmupActivities } from './warmup';
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDependencies) {
     withdrawInvitation: countedAction(invitations.withdrawInvitation.bind(invitations), () => 'withdrawal', (outcome) => outcome === 'withdrawn'),
     ...replySync,
     syncInboxReplies: countedReplySync(replySync.syncInboxReplies.bind(replySync)),
+    ...createRelationSyncActivities(deps),
     ...createIdentitySettingsActivities(deps.db),
     ...createWarmupActivities(deps),
   };

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { LinkedinInvitation, Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
 import type { WithdrawalOutcome } from '../domain/dispatch';
-import { reinviteBlockLiftsAt } from '../db/invitations';
+import { acceptInvitations, endInvitation, reinviteBlockLiftsAt } from '../db/invitations';
 import type { WithdrawalReason } from '../domain/invitations';
 import {
   LinkedinAlreadyConnectedError,
@@ -17,7 +17,8 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
-import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
+import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
+import { accountCannotAct } from './linkedin-account';
 
 /** The record of a connection request the gateway accepted for sending. */
 export interface SentInvitation {
@@ -94,7 +95,9 @@ export function createInvitationActivities({ db, linkedin }: { db: Database; lin
   return {
     /**
      * Withdraws one due invitation (SPEC §2). Acceptance is read first: an accepted invitation is
-     * recorded as such and never withdrawn; one LinkedIn no longer has (gone, or 404) is `expired`.
+     * recorded as such and never withdrawn (a message waiting for it becomes due); one LinkedIn no
+     * longer has (gone, or 404) is `expired`. Withdrawn or expired, the leads whose message waited
+     * for it end `not-accepted`.
      * A failure of the service (unavailable, our token refused) leaves it pending with the error
      * shown and is thrown, so the workflow holds withdrawals back; the identity's other actions go on.
      */
@@ -104,40 +107,37 @@ export function createInvitationActivities({ db, linkedin }: { db: Database; lin
       if (!invitation || invitation.status !== 'pending') return 'not-pending';
       assertBeforeDeadline(clock, input.deadline, 'withdrawal');
       const ids = { identityId: invitation.identityId, invitationId: invitation.gatewayInvitationId ?? '', profileUrl: invitation.profileUrl };
+      const accepted = (acceptedAt: number) => acceptInvitations(db, { identityId: invitation.identityId, where: { id: invitation.id }, acceptedAt, at: clock.now() });
+      const startedAt = clock.now();
       try {
-        const seen = await linkedin.getInvitation({ ...ids, at: clock.now() });
+        const seen = await linkedin.getInvitation({ ...ids, at: startedAt });
         if (seen.status === 'accepted') {
-          await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'accepted', acceptedAt: new Date(seen.acceptedAt ?? clock.now()), withdrawalRequestedAt: null, error: null } });
+          await accepted(seen.acceptedAt ?? clock.now());
           return 'accepted';
         }
         if (seen.status === 'withdrawn') {
           // Gone from LinkedIn without Pacer withdrawing it (expired, or withdrawn by hand on LinkedIn).
-          await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { status: 'expired', withdrawalRequestedAt: null, error: null } });
+          await endInvitation(db, invitation, { status: 'expired', error: null });
           return 'gone';
         }
         assertBeforeDeadline(clock, input.deadline, 'withdrawal');
         const at = clock.now();
         const result = await linkedin.withdrawInvitation({ ...ids, idempotencyKey: `withdraw/${invitation.id}`, at });
-        await db.linkedinInvitation.update({
-          where: { id: invitation.id },
-          data:
-            result.status === 'accepted'
-              ? { status: 'accepted', acceptedAt: new Date(at), withdrawalRequestedAt: null, error: null }
-              : { status: 'withdrawn', withdrawnAt: new Date(at), withdrawalReason: input.reason, error: null },
-        });
-        return result.status === 'accepted' ? 'accepted' : 'withdrawn';
+        if (result.status === 'accepted') {
+          await accepted(at);
+          return 'accepted';
+        }
+        await endInvitation(db, invitation, { status: 'withdrawn', withdrawnAt: at, reason: input.reason });
+        return 'withdrawn';
       } catch (error) {
         if (error instanceof ApplicationFailure) throw error;
         if (error instanceof LinkedinNotFoundError) {
-          await db.linkedinInvitation.update({
-            where: { id: invitation.id },
-            data: { status: 'expired', withdrawalRequestedAt: null, error: `LinkedIn no longer has this invitation (${error.status ?? 'not found'}): nothing to withdraw` },
-          });
+          await endInvitation(db, invitation, { status: 'expired', error: `LinkedIn no longer has this invitation (${error.status ?? 'not found'}): nothing to withdraw` });
           return 'gone';
         }
         const message = error instanceof Error ? error.message : String(error);
         await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { error: `withdrawal failed, will be tried again: ${message}`.slice(0, 1000) } }).catch(() => undefined);
-        if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, startedAt, clock.now(), 'withdrawal');
         if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(message);
         throw unavailable(`withdrawal of invitation ${invitation.id} failed: ${message}`, error instanceof LinkedinGatewayError && 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
       }

@@ -7,8 +7,16 @@
  * - performed: recorded with the real time and the lead moved on (an invitation is recorded too);
  * - the lead's own problem (already connected, re-invite block, a refused request): the lead gets a
  *   state and a reason, and the next due lead is tried;
+ * - a message to someone whose invitation (from this identity) is still pending waits, undated, until
+ *   it is accepted (db/invitations acceptInvitations makes it due again); one whose invitation from
+ *   this lead's campaign was withdrawn or expired ends `not-accepted`; anyone else is messaged at once
+ *   (LinkedIn refusing a non-connection stops the lead with that reason);
+ * - a scrape claims a unit of scraping capacity right before the call (db/scraping-pool: the
+ *   identity's own, then the workspace's pool); a refused claim performs nothing and holds the kind
+ *   back until a ledger refills;
  * - the account's problem (disconnected, our token refused, the service unavailable or throttling):
- *   a typed failure; the lead stays due and the workflow holds the kind back.
+ *   a typed failure; the lead stays due and the workflow holds the kind back. A disconnected account
+ *   is recorded on the identity first.
  */
 import type { Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
@@ -25,10 +33,16 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
+import { linkedinLimitsOf } from '../domain/identity-config';
+import { effectiveLinkedinLimits } from '../domain/linkedin-limits';
+import { localDateOf } from '../domain/pacing';
+import { claimRefusedReason, nextRefillAt, poolDayOf, type ScrapingCapacity } from '../domain/scraping-pool';
+import { awaitAcceptance, latestInvitationTo, notAcceptedReason, reinviteBlockLiftsAt } from '../db/invitations';
+import { claimScrape, releaseScrape } from '../db/scraping-pool';
 import { recordActionDeferred } from '../lib/metrics';
-import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
+import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
 import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
-import { reinviteBlockLiftsAt } from '../db/invitations';
+import { accountCannotAct } from './linkedin-account';
 import { oldestQueuedInvitation, recordSentInvitation, sendQueuedInvitation } from './linkedin-invitations';
 
 /** Due leads one activity considers when the oldest ones resolve without an action. */
@@ -37,6 +51,24 @@ const CANDIDATES = 10;
 const PENDING_CAP_WAIT_MS = 24 * 3600 * 1000;
 /** …and the connection-request kind looks again after this long. */
 const PENDING_CAP_RETRY_MS = 6 * 3600 * 1000;
+
+/** No scraping capacity is left (or there is none): nothing was performed; the kind waits until `retryAt`. */
+class ScrapingCapacitySpent extends Error {
+  constructor(
+    readonly capacity: ScrapingCapacity,
+    readonly retryAt: number | null,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'ScrapingCapacitySpent';
+  }
+}
+
+/** The lead as its waiting reason names them: their name, else their profile. */
+function personOf(lead: LeadWithCampaign): string {
+  const name = [lead.firstName, lead.lastName].filter((part) => part && part.trim() !== '').join(' ');
+  return name === '' ? (lead.linkedinUrl ?? 'this person') : name;
+}
 
 export interface LinkedinStepInput {
   identityId: string;
@@ -83,6 +115,55 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
     ];
   }
 
+  /**
+   * A message goes only to a connection: while an invitation from this identity to the person is
+   * pending, the lead waits (undated) for its acceptance; an invitation from this lead's campaign that
+   * was withdrawn or expired ends the lead `not-accepted`. 'send' otherwise (no invitation: someone
+   * already connected, or LinkedIn decides).
+   */
+  async function messageGate(lead: LeadWithCampaign): Promise<'send' | 'resolved'> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const invitation = await latestInvitationTo(db, lead.identityId, lead.linkedinUrl ?? '');
+      if (!invitation || invitation.status === 'accepted') return 'send';
+      if (invitation.status === 'pending') {
+        const sent = (invitation.sentAt ?? invitation.requestedAt).toISOString().slice(0, 10);
+        const status = await awaitAcceptance(db, lead.id, invitation.id, `waiting for ${personOf(lead)} to accept the invitation sent ${sent}`);
+        if (status === 'pending') {
+          recordActionDeferred('message', 'awaiting-acceptance');
+          return 'resolved';
+        }
+        continue; // Accepted or ended meanwhile: decide again on what it is now.
+      }
+      if (invitation.leadId !== lead.id) return 'send';
+      await db.lead.update({
+        where: { id: lead.id },
+        data: { state: 'not-accepted', dueAt: null, waitingReason: null, awaitingInvitationId: null, error: notAcceptedReason(invitation, invitation.status === 'withdrawn' ? 'withdrawn' : 'expired') },
+      });
+      return 'resolved';
+    }
+    return 'resolved';
+  }
+
+  /** Claims a unit of scraping capacity for the lead's scrape (fresh capacities), or throws {@link ScrapingCapacitySpent}. */
+  async function claimScrapingCapacity(lead: LeadWithCampaign, at: number): Promise<void> {
+    const identity = await db.identity.findUniqueOrThrow({ where: { id: lead.identityId }, include: { workspace: { select: { linkedinScrapingPoolPerDay: true } } } });
+    const pool = identity.workspace.linkedinScrapingPoolPerDay;
+    const own = effectiveLinkedinLimits(linkedinLimitsOf(identity), at).dailyScrapings;
+    const claim = await claimScrape(db, {
+      workspaceId: identity.workspaceId,
+      identityId: identity.id,
+      idempotencyKey: idempotencyKeyOf(lead),
+      poolDay: poolDayOf(at),
+      ownDay: localDateOf(at, identity.timeZone),
+      pool,
+      own,
+      at,
+    });
+    if (claim.claimed) return;
+    recordActionDeferred('scrape', 'scraping-pool');
+    throw new ScrapingCapacitySpent(claim.capacity, nextRefillAt(claim.capacity, at, identity.timeZone), claimRefusedReason(claim.capacity, at, identity.timeZone));
+  }
+
   /** Completes a step that has nothing left to do (no budget spent). */
   async function skipStep(lead: LeadWithCampaign, kind: LinkedinActionKind, at: number, why: string): Promise<void> {
     await recordAndAdvance(db, lead, kind, at, { skipped: why });
@@ -115,14 +196,20 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         return false;
       }
     }
+    if (step.kind === 'linkedin-message' && (await messageGate(lead)) === 'resolved') return false;
     assertBeforeDeadline(clock, input.deadline, `${input.kind} for lead ${lead.id}`);
+    if (step.kind === 'linkedin-profile-scrape') await claimScrapingCapacity(lead, clock.now());
+    // The action happens when the gateway is called: that instant is recorded.
+    const performedAt = clock.now();
     try {
-      // The action happens when the gateway is called: that instant is recorded.
-      const performedAt = clock.now();
       const result = await gatewayCall(lead, step, performedAt);
       await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt));
       return true;
     } catch (error) {
+      // A refusal the service answered means the scrape did not happen: its unit goes back. An unknown outcome keeps it (a retry reuses the claim).
+      if (step.kind === 'linkedin-profile-scrape' && error instanceof LinkedinGatewayError && !(error instanceof LinkedinUnavailableError)) {
+        await releaseScrape(db, idempotencyKeyOf(lead));
+      }
       if (error instanceof LinkedinAlreadyConnectedError) {
         // Inviting an existing connection has nothing left to do: the step is complete, no budget spent.
         await skipStep(lead, input.kind, clock.now(), 'already connected');
@@ -137,7 +224,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         await waitLead(db, lead, clock.now() + PENDING_CAP_WAIT_MS, `LinkedIn's pending-invitation cap (${error.cap}) is reached: waiting for withdrawals`);
         throw unavailable(error.message, PENDING_CAP_RETRY_MS);
       }
-      if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+      if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, lead.identityId, error, performedAt, clock.now(), input.kind);
       if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
       if (error instanceof LinkedinRateLimitedError || error instanceof LinkedinUnavailableError) throw unavailable(error.message, error.retryAfterMs);
       if (error instanceof LinkedinGatewayError && error.retryable) throw unavailable(error.message);
@@ -161,12 +248,13 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         const queued = await oldestQueuedInvitation(db, input.identityId, clock.now());
         if (queued) {
           assertBeforeDeadline(clock, input.deadline, 'invitation');
+          const startedAt = clock.now();
           try {
             if (await sendQueuedInvitation(db, linkedin, queued, clock)) {
               return { performed: true, kind: input.kind, invitationId: queued.id, performedAt: clock.now() };
             }
           } catch (error) {
-            if (error instanceof LinkedinAuthError) throw linkedinAccountDisconnected(error);
+            if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, startedAt, clock.now(), 'invitation');
             if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
             if (error instanceof LinkedinGatewayError) throw unavailable(error.message, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
             throw error;
@@ -180,8 +268,14 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         include: { campaign: true },
       });
       for (const lead of leads) {
-        if (await performLeadStep(lead, input, clock)) {
-          return { performed: true, kind: input.kind, leadId: lead.id, performedAt: clock.now() };
+        try {
+          if (await performLeadStep(lead, input, clock)) {
+            return { performed: true, kind: input.kind, leadId: lead.id, performedAt: clock.now() };
+          }
+        } catch (error) {
+          // Not the lead's problem: the kind waits for capacity (no budget spent).
+          if (error instanceof ScrapingCapacitySpent) return { performed: false, kind: input.kind, retryAt: error.retryAt, reason: error.message };
+          throw error;
         }
       }
       return { performed: false, kind: input.kind, retryAt: null, reason: leads.length === 0 ? 'no step of this kind is due' : 'the due steps were resolved without an action' };

@@ -45,6 +45,8 @@ function leadProgress(lead: Lead, campaign: Campaign, status: IdentityStatus | n
   }
   const kind = lead.nextActionKind as ActionKind | null;
   const pacing = kind ? status.pacing[kind] : undefined;
+  // Undated: the kind waits for something to change (the LinkedIn account, a scraping capacity of nothing), which the reason names.
+  if (pacing?.holdReason && pacing.heldUntil === null) return { nextActionAt: null, waitingReason: pacing.holdReason };
   if (pacing && pacing.left === 0) {
     return { nextActionAt: new Date(status.nextWindowStart).toISOString(), waitingReason: 'daily budget spent' };
   }

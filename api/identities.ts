@@ -123,7 +123,7 @@ export function identityRoutes(
     const status = await identities.liveStatus(identity).catch(() => undefined);
     response.set('ETag', identityEtag(identity)).json({
       ...identityView(identity),
-      status: status ? statusView(status) : null,
+      status: status ? statusView(status, await identities.scrapingToday(identity, status.now)) : null,
       ...(status === undefined ? { warnings: ['The live workflow status could not be read from Temporal'] } : {}),
     });
   });

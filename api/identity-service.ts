@@ -1,12 +1,17 @@
 import { Prisma, type Identity } from '@prisma/client';
 import type { Request } from 'express';
 import type { Database } from '../db/client';
-import { identityConfigOf } from '../domain/identity-config';
+import { scrapingUse } from '../db/scraping-pool';
+import { identityConfigOf, linkedinLimitsOf } from '../domain/identity-config';
+import { effectiveLinkedinLimits } from '../domain/linkedin-limits';
+import { localDateOf } from '../domain/pacing';
+import { poolDayOf } from '../domain/scraping-pool';
 import type { WorkingHours } from '../domain/working-hours';
 import { ConflictError, NotFoundError } from '../lib/errors';
 import type { Caller } from './auth';
 import type { IdentityRecordForWorkflow, IdentityWorkflows } from './identity-workflows';
 import { isUuid } from './ids';
+import type { ScrapingToday } from './identity-views';
 import type { IdentityStatus } from '../workflows/identity-contract';
 
 /** The inverse of workingHoursOf: the identity's columns for these hours. */
@@ -125,6 +130,20 @@ export class IdentityService {
       await tx.auditEntry.create({ data: auditEntry(caller, existing.id, 'identity.deleted', { id: existing.id }, null) });
     });
     return this.workflows.deleted(existing.id);
+  }
+
+  /** Today's scraping ledgers as PostgreSQL holds them: the workspace's pool (UTC day) and the identity's own capacity (its local day). */
+  async scrapingToday(identity: Identity, at: number): Promise<ScrapingToday> {
+    const workspace = await this.db.workspace.findUniqueOrThrow({ where: { id: identity.workspaceId }, select: { linkedinScrapingPoolPerDay: true } });
+    const poolDay = poolDayOf(at);
+    const ownDay = localDateOf(at, identity.timeZone);
+    const use = await scrapingUse(this.db, { workspaceId: identity.workspaceId, identityId: identity.id, poolDay, ownDay });
+    const pool = workspace.linkedinScrapingPoolPerDay;
+    const own = effectiveLinkedinLimits(linkedinLimitsOf(identity), at).dailyScrapings;
+    return {
+      pool: { day: poolDay, size: pool, used: use.poolUsed, left: Math.max(0, pool - use.poolUsed) },
+      own: { day: ownDay, capacity: own, used: use.ownUsed, left: Math.max(0, own - use.ownUsed) },
+    };
   }
 
   /** The live status; a workflow found missing (never started, or terminated by an operator) is started again from the record. */

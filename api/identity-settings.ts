@@ -128,7 +128,7 @@ export function identitySettingsRoutes(db: Database, identities: IdentityService
     const paused = await db.campaign.findMany({ where: { identityId: identity.id, status: 'paused' }, orderBy: { name: 'asc' } });
     const warmupReasons = await warmupPauseReasons(db, paused);
     response.json({
-      ...statusView(status),
+      ...statusView(status, await identities.scrapingToday(identity, status.now)),
       // Paused by hand, or by a running warm-up (and untouched since: the version it left them at).
       pausedCampaigns: paused.map((campaign) => ({ id: campaign.id, name: campaign.name, reason: warmupReasons.get(campaign.id) ?? 'paused by hand' })),
     });

@@ -52,19 +52,35 @@ function budgetView(pacing: KindPacing, zone: string) {
   };
 }
 
-/** The workflow's live status, in the identity's zone and in UTC. */
-export function statusView(status: IdentityStatus) {
+/** Today's scraping ledgers (db/scraping-pool): the workspace's shared pool per UTC day, and the identity's own capacity per its local day. */
+export interface ScrapingToday {
+  pool: { day: string; size: number; used: number; left: number };
+  own: { day: string; capacity: number; used: number; left: number };
+}
+
+/**
+ * The workflow's live status, in the identity's zone and in UTC. `scraping`, when read, adds the
+ * ledgers to the scrape budget (whose limit is the workflow's upper bound: pool + own).
+ */
+export function statusView(status: IdentityStatus, scraping?: ScrapingToday) {
   const zone = status.workingHours.timeZone;
+  const account = status.linkedinAccount ?? null;
   return {
     activity: status.activity,
     inWindow: status.inWindow,
     waitingFor: status.waitingFor,
     currentWindowEnd: status.currentWindowEnd === null ? null : instantView(status.currentWindowEnd, zone),
     nextWindowStart: instantView(status.nextWindowStart, zone),
+    /** The LinkedIn account as the dispatch last read it; while `actionsWait`, every LinkedIn action waits for `waitingReason`. */
+    linkedin:
+      account === null
+        ? null
+        : { status: account.status, since: instantView(account.since, zone), reason: account.reason, actionsWait: account.actionsWait, waitingReason: account.waitingReason },
+    relationsSyncedOn: status.relationsSyncedOn ?? null,
     budgetsToday: {
       connectionRequests: budgetView(status.pacing.connectionRequest, zone),
       messages: budgetView(status.pacing.message, zone),
-      scrapings: budgetView(status.pacing.scrape, zone),
+      scrapings: { ...budgetView(status.pacing.scrape, zone), ...(scraping ?? {}) },
       likes: { enabled: status.likesEnabled, ...budgetView(status.pacing.like, zone) },
       emails: budgetView(status.pacing.email, zone),
     },

@@ -9,7 +9,7 @@
  *   sign-in, only its hash stored, so the URL itself authenticates the notification. A repeated
  *   notification changes nothing.
  * - `POST /webhooks/unipile` takes Unipile's `new_relation` (the invitation to that person becomes
- *   accepted) and `AccountStatus` (the identity's connection status) events. It is authenticated by a
+ *   accepted, and a message step waiting for it due) and `AccountStatus` (the identity's connection status) events. It is authenticated by a
  *   secret header set when registering the webhook (`X-Pacer-Webhook-Secret`, compared in constant
  *   time); a repeated delivery changes nothing. Wrong secret: 401; malformed body: 422; both before
  *   anything is read or written.
@@ -21,7 +21,8 @@ import { Prisma, type Identity } from '@prisma/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
-import { type LinkedinConnection, type ObservedConnection, observeConnection } from '../domain/linkedin-connection';
+import { acceptInvitations } from '../db/invitations';
+import { recordLinkedinConnection } from '../db/linkedin-connection';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { ConflictError, NotFoundError, type PacerError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../lib/errors';
@@ -109,49 +110,6 @@ export async function openHostedAuth(
     await db.linkedinHostedAuth.delete({ where: { id } });
     throw gatewayProblem(error, 'open a sign-in');
   }
-}
-
-function connectionOf(identity: Identity): LinkedinConnection {
-  return { status: identity.linkedinStatus as LinkedinConnection['status'], since: identity.linkedinStatusSince.getTime(), reason: identity.linkedinStatusReason };
-}
-
-/**
- * Stores what was observed about the identity's account (idempotent: the same again changes nothing)
- * and audits a change. `linkedinAccountId` attaches (or, with null, detaches) the account. Returns
- * whether anything changed.
- */
-async function recordConnection(
-  tx: Prisma.TransactionClient,
-  identity: Identity,
-  observed: ObservedConnection,
-  at: number,
-  source: string,
-  linkedinAccountId?: string | null,
-): Promise<boolean> {
-  const { connection, changed } = observeConnection(connectionOf(identity), observed, at);
-  const accountChanged = linkedinAccountId !== undefined && linkedinAccountId !== identity.linkedinAccountId;
-  if (!changed && !accountChanged) return false;
-  // Observed state, not a setting: the version (If-Match) is left alone.
-  await tx.identity.update({
-    where: { id: identity.id },
-    data: {
-      linkedinStatus: connection.status,
-      linkedinStatusSince: new Date(connection.since),
-      linkedinStatusReason: connection.reason,
-      ...(accountChanged ? { linkedinAccountId } : {}),
-    },
-  });
-  await tx.auditEntry.create({
-    data: {
-      workspaceId: identity.workspaceId,
-      entityType: 'identity',
-      entityId: identity.id,
-      action: 'identity.linkedin.connection-changed',
-      before: { status: identity.linkedinStatus, reason: identity.linkedinStatusReason, accountId: identity.linkedinAccountId },
-      after: { status: connection.status, reason: connection.reason, accountId: accountChanged ? linkedinAccountId : identity.linkedinAccountId, source },
-    },
-  });
-  return true;
 }
 
 async function wake(workflows: IdentityWorkflows, identityId: string): Promise<void> {
@@ -251,7 +209,7 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
         if (identity.linkedinAccountId !== null && identity.linkedinAccountId !== notification.account_id) {
           throw new ConflictError(`The identity is connected to another account (${identity.linkedinAccountId}); a sign-in with ${notification.account_id} does not replace it`);
         }
-        await recordConnection(tx, identity, { status: 'connected', reason: null }, at, `hosted-auth:${notification.status}`, notification.account_id);
+        await recordLinkedinConnection(tx, identity, { status: 'connected', reason: null }, at, `hosted-auth:${notification.status}`, notification.account_id);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`The account ${notification.account_id} is already connected to another identity`);
@@ -281,14 +239,11 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const at = await now();
 
     if (event.kind === 'new-relation') {
-      // The pending invitation to this person is accepted; a repeat finds nothing pending and changes nothing.
-      const accepted = await db.linkedinInvitation.updateMany({
-        where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'pending' },
-        data: { status: 'accepted', acceptedAt: new Date(at), withdrawalRequestedAt: null },
-      });
-      const known = accepted.count > 0 || (await db.linkedinInvitation.count({ where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'accepted' } })) > 0;
+      // The pending invitation to this person is accepted and a message waiting for it is due now; a repeat finds nothing pending and changes nothing.
+      const accepted = await acceptInvitations(db, { identityId: identity.id, where: { profileUrl: event.profileUrl }, acceptedAt: at, at });
+      const known = accepted.invitationIds.length > 0 || (await db.linkedinInvitation.count({ where: { identityId: identity.id, profileUrl: event.profileUrl, status: 'accepted' } })) > 0;
       if (known) await wake(workflows, identity.id);
-      response.json({ handled: true, identityId: identity.id, acceptedInvitations: accepted.count });
+      response.json({ handled: true, identityId: identity.id, acceptedInvitations: accepted.invitationIds.length });
       return;
     }
 
@@ -299,7 +254,7 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const observed = event.connection;
     // A deleted account cannot be reconnected: the identity needs a new sign-in (create).
     const accountId = event.providerStatus === 'DELETED' ? null : undefined;
-    const changed = await db.$transaction((tx) => recordConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    const changed = await db.$transaction((tx) => recordLinkedinConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
     if (changed) await wake(workflows, identity.id);
     response.json({ handled: true, identityId: identity.id, changed });
   });

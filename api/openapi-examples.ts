@@ -51,11 +51,19 @@ export const status = {
   waitingFor: null,
   currentWindowEnd: instant('2026-03-02T17:00:00.000Z', '2026-03-02T18:00:00+01:00'),
   nextWindowStart: instant('2026-03-03T08:00:00.000Z', '2026-03-03T09:00:00+01:00'),
-  budgetsToday: { connectionRequests: budget(20, 3), messages: budget(100, 12), scrapings: budget(50, 0), likes: { enabled: true, ...budget(30, 2) }, emails: budget(30, 4) },
+  budgetsToday: {
+    connectionRequests: budget(20, 3),
+    messages: budget(100, 12),
+    scrapings: { ...budget(50, 0), pool: { day: '2026-03-02', size: 50, used: 18, left: 32 }, own: { day: '2026-03-02', capacity: 0, used: 0, left: 0 } },
+    likes: { enabled: true, ...budget(30, 2) },
+    emails: budget(30, 4),
+  },
   raisedLimitsFallBackAt: null,
   autoWithdraw: { enabled: true, afterDays: 14 },
   nextWithdrawalDueAt: null,
   withdrawalsHeldUntil: null,
+  linkedin: { status: 'connected', since: instant('2026-02-27T14:02:00.000Z', '2026-02-27T15:02:00+01:00'), reason: null, actionsWait: false, waitingReason: null },
+  relationsSyncedOn: '2026-03-02',
   configVersion: 1,
 };
 

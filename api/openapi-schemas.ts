@@ -324,7 +324,19 @@ export const IdentityStatus = response(
     budgetsToday: z.object({
       connectionRequests: budget,
       messages: budget,
-      scrapings: doc(budget.extend({}), 'Includes the workspace pool.'),
+      scrapings: doc(
+        budget.extend({
+          pool: doc(
+            z.object({ day: z.string(), size: count, used: count, left: count }).optional(),
+            "The workspace's shared scraping pool for this UTC day (YYYY-MM-DD), as PostgreSQL holds it: every identity of the workspace draws from it.",
+          ),
+          own: doc(
+            z.object({ day: z.string(), capacity: count, used: count, left: count }).optional(),
+            "The identity's own Sales Navigator capacity for its local day, spent before the pool.",
+          ),
+        }),
+        'The limit is the workspace pool plus the identity\'s own capacity (an upper bound: the pool is shared).',
+      ),
       likes: budget.extend({ enabled: z.boolean() }),
       emails: doc(budget.extend({}), "Emails across the identity's inboxes."),
     }),
@@ -332,6 +344,19 @@ export const IdentityStatus = response(
     autoWithdraw: z.object({ enabled: z.boolean(), afterDays: z.number().int() }),
     nextWithdrawalDueAt: nullable(Instant),
     withdrawalsHeldUntil: doc(nullable(Instant), 'Withdrawals hold back until then after a failure.'),
+    linkedin: doc(
+      nullable(
+        z.object({
+          status: linkedinStatus,
+          since: Instant,
+          reason: nullable(z.string()),
+          actionsWait: doc(z.boolean(), 'True while every LinkedIn action waits for the account (email goes on).'),
+          waitingReason: doc(nullable(z.string()), 'What the LinkedIn actions wait for, in words.'),
+        }),
+      ),
+      'The LinkedIn account as the dispatch last read it (null before its first plan).',
+    ),
+    relationsSyncedOn: doc(nullable(z.string()), 'The local date (YYYY-MM-DD) of the last daily relation sync (acceptances read from LinkedIn).'),
     configVersion: doc(z.number().int(), 'The identity version the workflow acts on.'),
   }),
 );

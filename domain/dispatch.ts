@@ -9,6 +9,7 @@
  *   for a while and plans again, with fresh inputs, later.
  * - Permanent failures give the lead, invitation or inbox a state and a reason; the identity moves on.
  */
+import type { LinkedinConnectionStatus } from './linkedin-connection';
 import type { ActionKind } from './steps';
 
 /** Slots end this long before the window closes, and nothing is performed after that instant. */
@@ -58,7 +59,10 @@ export function leadRetryDelayMs(failedAttempts: number): number {
 export const FAILURE_TYPES = {
   /** The deadline passed before the action could start: nothing was done. */
   windowClosed: 'WindowClosed',
-  /** The identity's LinkedIn account needs reconnecting: every LinkedIn kind waits until something changes. */
+  /**
+   * The identity's LinkedIn account cannot act (recorded on the identity first): every LinkedIn kind
+   * waits until something changes. Details: `{accountStatusSince}`, the stored status's `since`.
+   */
   linkedinAccountDisconnected: 'LinkedinAccountDisconnected',
   /** A dependency failed transiently (a provider, the network, PostgreSQL): hold the kind back and plan again later. */
   actionUnavailable: 'ActionUnavailable',
@@ -80,8 +84,20 @@ export interface DispatchPlan {
   withdrawalOutlook: { oldestPendingSentAt: number | null; manualWithdrawalRequested: boolean };
   /** Connected inboxes carrying leads mid-sequence: their replies are read before the next action. */
   replyInboxIds: string[];
+  /** The identity's LinkedIn account as PostgreSQL holds it. Absent in plans recorded before it existed: read as able to act. */
+  linkedinAccount?: LinkedinAccountOutlook;
   /** What needs a person (domain/operator-attention): the workflow shows it as its `PacerAttention` search attribute. */
   attention: PlannedAttention;
+}
+
+/** The identity's LinkedIn account, as the dispatch sees it. */
+export interface LinkedinAccountOutlook {
+  status: LinkedinConnectionStatus;
+  reason: string | null;
+  /** Epoch ms since which the status holds (it moves only when the status changes). */
+  since: number;
+  /** Whether LinkedIn actions may be tried (domain/linkedin-connection connectionCanAct); when false they wait, undated. */
+  canAct: boolean;
 }
 
 /** The recorded facts behind the attention flags; the workflow adds its own (actions failing again and again). */
@@ -106,3 +122,8 @@ export type StepOutcome =
 
 /** What one withdrawal activity did with the invitation. */
 export type WithdrawalOutcome = 'withdrawn' | 'accepted' | 'gone' | 'not-pending';
+
+/** What the daily relation sync found: invitations it marked accepted (their waiting messages became due). */
+export interface RelationSyncOutcome {
+  accepted: number;
+}

@@ -1,7 +1,7 @@
 /**
  * Whether an identity's LinkedIn account is usable (SPEC §6: "the identity shows whether its
- * LinkedIn account is connected"): pure rules shared by the API (webhooks, hosted sign-in) and,
- * later, the dispatch.
+ * LinkedIn account is connected"): pure rules shared by the API (webhooks, hosted sign-in) and the
+ * dispatch (LinkedIn actions wait while the account cannot act).
  *
  * - `connected`: the automation service holds a working LinkedIn session for the identity.
  * - `needs-reconnect`: it had one and lost it (expired session, checkpoint, restriction…); the
@@ -52,3 +52,20 @@ function clipReason(reason: string | null): string | null {
 
 /** The reason an identity without any connected account shows. */
 export const NO_ACCOUNT_REASON = 'No LinkedIn account is connected to this identity yet: connect one through hosted sign-in';
+
+/**
+ * Whether LinkedIn actions may be tried with the account in this state: `connected`, or
+ * `not-connected` through an adapter that acts without an account connected through Pacer (the HTTP
+ * contract; the simulator's implicit accounts). `needs-reconnect` never can.
+ */
+export function connectionCanAct(status: LinkedinConnectionStatus, needsConnectedAccount: boolean): boolean {
+  return status === 'connected' || (status === 'not-connected' && !needsConnectedAccount);
+}
+
+/** Why LinkedIn actions wait for the account, as leads and the status show it. */
+export function connectionWaitingReason(connection: Pick<LinkedinConnection, 'status' | 'reason'>): string {
+  if (connection.status === 'needs-reconnect') {
+    return `waiting for the LinkedIn account to be reconnected${connection.reason ? ` (${connection.reason})` : ''}: sign in again through hosted sign-in or the share link`;
+  }
+  return `waiting for a LinkedIn account to be connected${connection.reason ? ` (${connection.reason})` : ''}: connect one through hosted sign-in`;
+}

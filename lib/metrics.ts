@@ -22,11 +22,23 @@ export type PerformedKind = ActionKind | 'withdrawal';
 export type ActionResult = 'succeeded' | 'skipped' | 'failed-permanent' | 'failed-transient';
 /**
  * Why a due action waits instead of going out now: `budget-spent` at a plan that finds a step due
- * with the kind's budget spent; `inbox-rate`, `inbox-warming-up`, `inbox-needs-reconnect` and
- * `reinvite-blocked` when a step activity puts leads off; `window-deadline` when the window closed
- * before the action could start. (Outside working hours nothing is due to put off: the workflow sleeps.)
+ * with the kind's budget spent, `linkedin-disconnected` at a plan that finds a LinkedIn step due
+ * while the account cannot act; `inbox-rate`, `inbox-warming-up`, `inbox-needs-reconnect`,
+ * `reinvite-blocked`, `awaiting-acceptance` (a message parked until its invitation is accepted) and
+ * `scraping-pool` (no scraping capacity left today) when a step activity puts leads off;
+ * `window-deadline` when the window closed before the action could start. (Outside working hours
+ * nothing is due to put off: the workflow sleeps.)
  */
-export type DeferralReason = 'budget-spent' | 'inbox-rate' | 'reinvite-blocked' | 'inbox-needs-reconnect' | 'inbox-warming-up' | 'window-deadline';
+export type DeferralReason =
+  | 'budget-spent'
+  | 'inbox-rate'
+  | 'reinvite-blocked'
+  | 'inbox-needs-reconnect'
+  | 'inbox-warming-up'
+  | 'window-deadline'
+  | 'linkedin-disconnected'
+  | 'awaiting-acceptance'
+  | 'scraping-pool';
 export type EmailSendResult = 'sent' | 'sent-unconfirmed' | 'failed-permanent' | 'failed-transient';
 export type ReplySyncResult = 'succeeded' | 'failed';
 

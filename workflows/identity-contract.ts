@@ -33,6 +33,9 @@ export interface DayUsage {
   nextSlotAt: Partial<Record<ActionKind, number>>;
 }
 
+/** What holds back after failures: each action kind, withdrawals, and the daily relation sync. */
+export type HoldKey = ActionKind | 'withdrawal' | 'relationSync';
+
 /** Why a kind (or withdrawals) holds back after a failure, and until when; plain JSON. */
 export interface Hold {
   /** null: until something changes (a signal), e.g. the LinkedIn account is reconnected. */
@@ -40,6 +43,12 @@ export interface Hold {
   reason: string;
   /** Consecutive failures, for the exponential back-off. */
   failures: number;
+  /**
+   * Set on holds for a LinkedIn account that cannot act: the stored status's `since` when the action
+   * recorded it. A plan that shows the account able to act with another `since` (it changed since:
+   * a reconnection) ends the hold.
+   */
+  accountStatusSince?: number | null;
 }
 
 export interface IdentityWorkflowInput {
@@ -52,9 +61,11 @@ export interface IdentityWorkflowInput {
   /** Carried across continue-as-new. */
   usage?: DayUsage;
   /** Carried across continue-as-new: kinds holding back after failures. */
-  holds?: Partial<Record<ActionKind | 'withdrawal', Hold>>;
+  holds?: Partial<Record<HoldKey, Hold>>;
   /** Carried across continue-as-new: when each inbox's replies were last read (workflow time). */
   lastReplySyncAt?: Record<string, number>;
+  /** Carried across continue-as-new: the local date of the last completed relation sync. */
+  relationsSyncedOn?: string | null;
 }
 
 export type IdentityActivity = 'in-window' | 'waiting-for-window';
@@ -96,6 +107,13 @@ export interface IdentityStatus {
   nextWithdrawalDueAt: number | null;
   /** Set while withdrawals hold back after a failure. */
   withdrawalsHeldUntil: number | null;
+  /**
+   * The identity's LinkedIn account as the last plan read it (null before the first plan; absent from
+   * runs still on the frozen v2 path); `actionsWait` while LinkedIn actions wait for it.
+   */
+  linkedinAccount?: { status: string; reason: string | null; since: number; actionsWait: boolean; waitingReason: string | null } | null;
+  /** The local date of the last daily relation sync (acceptances read from LinkedIn), or null (absent on the v2 path). */
+  relationsSyncedOn?: string | null;
 }
 
 /**

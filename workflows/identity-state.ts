@@ -16,19 +16,24 @@ import {
   SLOT_ROOM_MS,
   type BudgetSnapshot,
   type DispatchPlan,
+  type RelationSyncOutcome,
   type StepOutcome,
   type WithdrawalOutcome,
 } from '../domain/dispatch';
 import type { IdentityConfig } from '../domain/identity-config';
 import { nextWithdrawalDueAt } from '../domain/invitations';
+import { connectionWaitingReason } from '../domain/linkedin-connection';
 import { clampLinkedinLimits, DAILY_LIKES, effectiveLinkedinLimits } from '../domain/linkedin-limits';
 import { localDateOf, nextActionAt, nextLocalMidnight, remainingDailyBudget } from '../domain/pacing';
-import { ACTION_KINDS, LINKEDIN_ACTION_KINDS, type ActionKind } from '../domain/steps';
+import { NO_SCRAPING_CAPACITY_REASON } from '../domain/scraping-pool';
+import { ACTION_KINDS, isLinkedinActionKind, LINKEDIN_ACTION_KINDS, type ActionKind } from '../domain/steps';
 import { currentWindow, nextWindowStart, type TimeWindow } from '../domain/working-hours';
-import type { DayUsage, Hold, IdentityStatus, IdentityWorkflowInput, KindPacing } from './identity-contract';
+import type { DayUsage, Hold, HoldKey, IdentityStatus, IdentityWorkflowInput, KindPacing } from './identity-contract';
 
-/** What holds back after failures: each action kind, and withdrawals. */
-export type HoldKey = ActionKind | 'withdrawal';
+export type { HoldKey } from './identity-contract';
+
+/** What an account that cannot act holds: every LinkedIn action (withdrawals and the relation sync included). */
+const LINKEDIN_HOLD_KEYS = [...LINKEDIN_ACTION_KINDS, 'withdrawal', 'relationSync'] as const satisfies readonly HoldKey[];
 
 export interface IdentityState {
   identityId: string;
@@ -49,6 +54,10 @@ export interface IdentityState {
   /** Consecutive plans that failed (PostgreSQL unreachable) and when to plan again. */
   planFailures: number;
   planRetryAt: number | null;
+  /** Whether this run reads acceptances once a day (patch RELATION_SYNC_PATCH: runs recorded before it do not). */
+  relationSyncEnabled: boolean;
+  /** The identity's local date of the last completed relation sync. */
+  relationsSyncedOn: string | null;
   deleted: boolean;
 }
 
@@ -56,6 +65,8 @@ export interface IdentityState {
 export type PlannedAction =
   | { type: 'reply-sync'; inboxId: string }
   | { type: 'withdrawal'; invitationId: string; reason: 'auto' | 'manual' }
+  /** Once a working day while invitations are pending: acceptances LinkedIn has that no webhook reported. */
+  | { type: 'relation-sync' }
   | { type: 'step'; kind: ActionKind };
 
 export type NextStep =
@@ -75,7 +86,8 @@ function safeConfig(config: IdentityConfig): IdentityConfig {
   return { ...config, linkedinLimits: clampLinkedinLimits(config.linkedinLimits) };
 }
 
-export function initialState(input: IdentityWorkflowInput): IdentityState {
+/** `features.relationSync`: whether the run reads acceptances daily (the workflow passes its patch check). */
+export function initialState(input: IdentityWorkflowInput, features: { relationSync: boolean } = { relationSync: true }): IdentityState {
   return {
     identityId: input.identityId,
     workspaceId: input.workspaceId,
@@ -90,6 +102,8 @@ export function initialState(input: IdentityWorkflowInput): IdentityState {
     expiredRaisedUntil: null,
     planFailures: 0,
     planRetryAt: null,
+    relationSyncEnabled: features.relationSync,
+    relationsSyncedOn: input.relationsSyncedOn ?? null,
     deleted: false,
   };
 }
@@ -104,6 +118,7 @@ export function continuation(state: IdentityState): IdentityWorkflowInput {
     usage: state.usage,
     holds: state.holds,
     lastReplySyncAt: state.lastReplySyncAt,
+    relationsSyncedOn: state.relationsSyncedOn,
   };
 }
 
@@ -132,8 +147,10 @@ export function applyChange(state: IdentityState): void {
   for (const key of Object.keys(state.holds) as HoldKey[]) if (state.holds[key]?.until === null) delete state.holds[key];
 }
 
+/** The workspace's pool changed: a scrape refused for want of capacity may go now. */
 export function applyScrapingPool(state: IdentityState, pool: number): void {
   state.scrapingPool = Number.isFinite(pool) ? Math.max(0, Math.floor(pool)) : 0;
+  if (state.holds.scrape?.failures === 0) delete state.holds.scrape;
 }
 
 export function markDeleted(state: IdentityState): void {
@@ -188,9 +205,19 @@ function heldUntil(state: IdentityState, key: HoldKey, now: number): number | nu
   return hold.until > now ? hold.until : null;
 }
 
+/**
+ * Why LinkedIn actions wait for the account (the last plan says it cannot act), or null. Plans
+ * recorded before the plan carried the account read as able to act.
+ */
+export function linkedinAccountWait(state: IdentityState): string | null {
+  const account = state.plan?.linkedinAccount;
+  return account && !account.canAct ? connectionWaitingReason(account) : null;
+}
+
 /** When a kind could act next by what the workflow knows: max(its slot, its due step, its hold); Infinity when never today. */
 function kindReadyAt(state: IdentityState, kind: ActionKind, limits: Record<ActionKind, number>, now: number): number {
   if (remainingDailyBudget(limits[kind], state.usage.used[kind]) === 0) return Infinity;
+  if (isLinkedinActionKind(kind) && linkedinAccountWait(state) !== null) return Infinity;
   return Math.max(state.usage.nextSlotAt[kind] ?? Infinity, state.plan?.nextDueAt[kind] ?? Infinity, heldUntil(state, kind, now) ?? -Infinity);
 }
 
@@ -201,7 +228,20 @@ function withdrawalDueAt(state: IdentityState, now: number): number | null {
 }
 
 function withdrawalReadyAt(state: IdentityState, now: number): number {
+  if (linkedinAccountWait(state) !== null) return Infinity;
   return Math.max(withdrawalDueAt(state, now) ?? Infinity, heldUntil(state, 'withdrawal', now) ?? -Infinity);
+}
+
+/**
+ * The daily relation sync is due at the first moment of a working day (local) while invitations are
+ * pending, once per day, unless it holds back after a failure; Infinity otherwise. Inside a window
+ * only (the caller checks).
+ */
+function relationSyncReadyAt(state: IdentityState, now: number): number {
+  if (!state.relationSyncEnabled || !state.plan || state.plan.withdrawalOutlook.oldestPendingSentAt === null) return Infinity;
+  if (linkedinAccountWait(state) !== null) return Infinity;
+  if (state.relationsSyncedOn === localDateOf(now, state.config.workingHours.timeZone)) return Infinity;
+  return Math.max(now, heldUntil(state, 'relationSync', now) ?? -Infinity);
 }
 
 // ----- Results -----------------------------------------------------------------------------------
@@ -216,6 +256,14 @@ export function recordPlan(state: IdentityState, planned: PlannedIdentity, now: 
   state.config = safeConfig(config);
   state.scrapingPool = scrapingPool;
   state.plan = plan;
+  const account = plan.linkedinAccount;
+  if (account?.canAct) {
+    // The account can act and its status changed since an action found it unable (a reconnection): its holds end.
+    for (const key of LINKEDIN_HOLD_KEYS) {
+      const held = state.holds[key];
+      if (held && held.accountStatusSince !== undefined && held.accountStatusSince !== account.since) delete state.holds[key];
+    }
+  }
   state.planFresh = true;
   state.changed = false;
   state.planFailures = 0;
@@ -262,13 +310,19 @@ export interface ActionFailure {
   type: string | null;
   message: string;
   retryAfterMs: number | null;
+  /** LinkedinAccountDisconnected: the stored status's `since` (see {@link Hold.accountStatusSince}). */
+  accountStatusSince?: number | null;
+}
+
+/** The account cannot act: every LinkedIn action waits, undated, until something changes (a reconnection is a change); email goes on. */
+function holdLinkedinAccount(state: IdentityState, failure: ActionFailure): void {
+  for (const key of LINKEDIN_HOLD_KEYS) state.holds[key] = { until: null, reason: failure.message.slice(0, 300), failures: 1, accountStatusSince: failure.accountStatusSince ?? null };
 }
 
 export function recordStepFailure(state: IdentityState, kind: ActionKind, failure: ActionFailure, now: number): void {
   if (failure.type === 'WindowClosed') return;
   if (failure.type === 'LinkedinAccountDisconnected') {
-    // Every LinkedIn action waits, undated, until something changes (a reconnection is a change); email goes on.
-    for (const key of [...LINKEDIN_ACTION_KINDS, 'withdrawal'] as const) state.holds[key] = { until: null, reason: failure.message.slice(0, 300), failures: 1 };
+    holdLinkedinAccount(state, failure);
     return;
   }
   hold(state, kind, now, failure.message, failure.retryAfterMs);
@@ -278,14 +332,32 @@ export function recordWithdrawal(state: IdentityState, invitationId: string, out
   if (state.plan) state.plan.dueWithdrawals = state.plan.dueWithdrawals.filter((due) => due.invitationId !== invitationId);
   if (typeof outcome === 'string') {
     delete state.holds.withdrawal;
+    // Accepted: a message that waited for it is due now.
+    if (outcome === 'accepted') state.changed = true;
     return;
   }
   if (outcome.type === 'WindowClosed') return;
   if (outcome.type === 'LinkedinAccountDisconnected') {
-    recordStepFailure(state, 'connectionRequest', outcome, now);
+    holdLinkedinAccount(state, outcome);
     return;
   }
   hold(state, 'withdrawal', now, outcome.message, outcome.retryAfterMs);
+}
+
+/** The relation sync ran (done for the local day; acceptances found make messages due: plan again), or failed (held back). */
+export function recordRelationSync(state: IdentityState, outcome: RelationSyncOutcome | ActionFailure, now: number): void {
+  if ('accepted' in outcome) {
+    delete state.holds.relationSync;
+    state.relationsSyncedOn = localDateOf(now, state.config.workingHours.timeZone);
+    if (outcome.accepted > 0) state.changed = true;
+    return;
+  }
+  if (outcome.type === 'WindowClosed') return;
+  if (outcome.type === 'LinkedinAccountDisconnected') {
+    holdLinkedinAccount(state, outcome);
+    return;
+  }
+  hold(state, 'relationSync', now, outcome.message, outcome.retryAfterMs);
 }
 
 /** The raised limits' fall-back ran (or found nothing to do): read the record again. */
@@ -313,24 +385,27 @@ export function nextStep(state: IdentityState, now: number): NextStep {
   const deadline = window ? actionDeadline(window.end) : null;
   const canAct = deadline !== null && deadline - now >= MIN_ACTION_TIME_MS;
   const withdrawalReady = canAct && withdrawalReadyAt(state, now) <= now;
+  const relationSyncReady = canAct && relationSyncReadyAt(state, now) <= now;
   const kinds = canAct ? readyKinds(state, now) : [];
 
   // A change makes any plan stale; otherwise a stale plan is read again only when something may be ready.
-  if (state.changed || state.plan === null || (!state.planFresh && (kinds.length > 0 || withdrawalReady))) {
+  if (state.changed || state.plan === null || (!state.planFresh && (kinds.length > 0 || withdrawalReady || relationSyncReady))) {
     if (state.planRetryAt !== null && state.planRetryAt > now) {
       return { type: 'sleep', until: state.planRetryAt, reason: 'the records could not be read: planning again', then: 'pass' };
     }
     return { type: 'plan' };
   }
 
-  if (canAct && state.plan && (kinds.length > 0 || withdrawalReady)) {
+  if (canAct && state.plan && (kinds.length > 0 || withdrawalReady || relationSyncReady)) {
     const plan = state.plan;
+    // Acceptances first: an accepted invitation is not withdrawn, and its waiting message becomes due.
+    const relationSync: PlannedAction[] = relationSyncReady ? [{ type: 'relation-sync' }] : [];
     const withdrawals: PlannedAction[] = withdrawalReady ? plan.dueWithdrawals.map((due) => ({ type: 'withdrawal', ...due })) : [];
     const steps: PlannedAction[] = kinds.map((kind) => ({ type: 'step', kind }));
     // Replies are read before a step goes out, so a lead who replied gets nothing more.
     const syncs: PlannedAction[] =
       steps.length === 0 ? [] : plan.replyInboxIds.filter((id) => now - (state.lastReplySyncAt[id] ?? -Infinity) >= REPLY_SYNC_INTERVAL_MS).map((inboxId) => ({ type: 'reply-sync', inboxId }));
-    const actions = [...syncs, ...withdrawals, ...steps];
+    const actions = [...syncs, ...relationSync, ...withdrawals, ...steps];
     if (actions.length > 0) return { type: 'act', actions, deadline: deadline };
   }
   return sleep(state, now, window, deadline);
@@ -345,6 +420,7 @@ function sleep(state: IdentityState, now: number, window: TimeWindow | null, dea
   const candidates: { at: number; reason: string; then: 'pass' | 'continue-as-new' }[] = [
     ...ACTION_KINDS.map((kind) => ({ at: window ? before(kindReadyAt(state, kind, limits, now)) : Infinity, reason: `the next ${kind}`, then: 'pass' as const })),
     { at: window ? before(withdrawalReadyAt(state, now)) : Infinity, reason: 'the next invitation withdrawal', then: 'pass' },
+    { at: window ? before(relationSyncReadyAt(state, now)) : Infinity, reason: "the day's relation sync", then: 'pass' },
     { at: fallsBackAt ?? Infinity, reason: 'raised LinkedIn limits fall back', then: 'pass' },
     { at: next, reason: 'the next working-hours window', then: 'continue-as-new' },
   ];
@@ -362,9 +438,13 @@ export function describeStatus(state: IdentityState, now: number): IdentityStatu
   const next = nextWindowStart(config.workingHours, now);
   const limits = dailyLimits(state, now);
   const today = usage.localDate === localDateOf(now, config.workingHours.timeZone) ? usage : emptyUsage('');
+  const accountWait = linkedinAccountWait(state);
   const pacing = Object.fromEntries(
     ACTION_KINDS.map((kind): [ActionKind, KindPacing] => {
-      const held = heldUntil(state, kind, now);
+      // Waiting for something to change, undated: the account, or (with a scrape due) a scraping capacity of nothing.
+      const noCapacity = kind === 'scrape' && limits.scrape === 0 && plan?.nextDueAt.scrape !== undefined;
+      const waitsFor = isLinkedinActionKind(kind) && accountWait !== null ? accountWait : noCapacity ? NO_SCRAPING_CAPACITY_REASON : null;
+      const held = waitsFor === null ? heldUntil(state, kind, now) : Infinity;
       return [
         kind,
         {
@@ -374,12 +454,13 @@ export function describeStatus(state: IdentityState, now: number): IdentityStatu
           nextSlotAt: today.nextSlotAt[kind] ?? null,
           nextDueAt: plan?.nextDueAt[kind] ?? null,
           heldUntil: held === null || held === Infinity ? null : held,
-          holdReason: held === null ? null : (state.holds[kind]?.reason ?? null),
+          holdReason: waitsFor ?? (held === null ? null : (state.holds[kind]?.reason ?? null)),
         },
       ];
     }),
   ) as Record<ActionKind, KindPacing>;
   const withdrawalHold = heldUntil(state, 'withdrawal', now);
+  const account = plan?.linkedinAccount;
   return {
     identityId: state.identityId,
     now,
@@ -396,5 +477,7 @@ export function describeStatus(state: IdentityState, now: number): IdentityStatu
     autoWithdraw: config.autoWithdraw,
     nextWithdrawalDueAt: withdrawalDueAt(state, now),
     withdrawalsHeldUntil: withdrawalHold === null || withdrawalHold === Infinity ? null : withdrawalHold,
+    linkedinAccount: account ? { status: account.status, reason: account.reason, since: account.since, actionsWait: accountWait !== null, waitingReason: accountWait } : null,
+    relationsSyncedOn: state.relationsSyncedOn,
   };
 }

@@ -5,8 +5,9 @@
  * Each pass reads a **plan** (a read-only local activity: what is due, and the configuration as
  * PostgreSQL holds it), then **performs** what is ready, each action in its own local activity with
  * its own timeout and a single attempt: reply syncs first (a lead who replied gets nothing more),
- * then due withdrawals one invitation at a time, then one step of each kind that has budget left and
- * whose spaced slot has come. No action starts after the window's end minus the slot margin. A
+ * then the day's relation sync (acceptances no webhook reported), then due withdrawals one invitation
+ * at a time, then one step of each kind that has budget left and whose spaced slot has come. While
+ * the LinkedIn account cannot act (as the plan reads it), every LinkedIn action waits. No action starts after the window's end minus the slot margin. A
  * failure holds back only its own kind (or withdrawals) and is planned again later with fresh
  * inputs; the identity's other actions go on. Then the workflow sleeps until the next slot, due
  * step, withdrawal, fall-back of raised limits, or window, waking at once on any signal.
@@ -63,6 +64,7 @@ import {
   recordPlan,
   recordPlanFailure,
   recordRaisedLimitsExpired,
+  recordRelationSync,
   recordReplySync,
   recordStepFailure,
   recordStepOutcome,
@@ -73,7 +75,7 @@ import {
 } from './identity-state';
 import { attentionOf, currentDetails } from './identity-operator-view';
 import { legacyIdentityWorkflow } from './identity-v2';
-import { PLAN_PERFORM_PATCH } from './patches';
+import { PLAN_PERFORM_PATCH, RELATION_SYNC_PATCH } from './patches';
 
 const { expireRaisedLinkedinLimits } = proxyActivities<PacerActivities>({ startToCloseTimeout: '1 minute' });
 
@@ -97,8 +99,8 @@ const { syncInboxReplies } = proxyLocalActivities<PacerActivities>({ startToClos
 function failureOf(error: unknown): ActionFailure {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { retryAfterMs?: number | null };
-    return { type: cause.type ?? null, message: cause.message, retryAfterMs: details.retryAfterMs ?? null };
+    const details = (cause.details?.[0] ?? {}) as { retryAfterMs?: number | null; accountStatusSince?: number | null };
+    return { type: cause.type ?? null, message: cause.message, retryAfterMs: details.retryAfterMs ?? null, accountStatusSince: details.accountStatusSince ?? null };
   }
   return { type: null, message: cause instanceof Error ? cause.message : String(cause), retryAfterMs: null };
 }
@@ -116,6 +118,14 @@ async function perform(state: IdentityState, action: PlannedAction, deadline: nu
         log.warn('reply sync failed', { inboxId: action.inboxId, error: failureOf(error).message });
       }
       recordReplySync(state, action.inboxId, Date.now());
+      return;
+    case 'relation-sync':
+      try {
+        recordRelationSync(state, await actionActivities(120_000, deadline).syncLinkedinRelations({ identityId, at, deadline }), Date.now());
+      } catch (error) {
+        if (isCancellation(error)) throw error;
+        recordRelationSync(state, failureOf(error), Date.now());
+      }
       return;
     case 'withdrawal':
       try {
@@ -148,7 +158,8 @@ function showAttention(flags: AttentionFlag[]): void {
 export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
   if (!patched(PLAN_PERFORM_PATCH)) return legacyIdentityWorkflow(input);
 
-  const state = initialState(input);
+  // Checked once per run: a run recorded before the relation sync keeps not running it (a new run, after continue-as-new, does).
+  const state = initialState(input, { relationSync: patched(RELATION_SYNC_PATCH) });
   /** Counts signals, so a plan read while one arrived is read again (the signal may be newer than it). */
   let signals = 0;
   /** The scope of the work in progress; deleting the identity cancels it. */

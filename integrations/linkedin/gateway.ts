@@ -170,6 +170,13 @@ export interface LinkedinGateway {
   /** Which adapter acts; the simulator must say so in logs and status. */
   readonly adapter: LinkedinAdapterName;
   /**
+   * Whether an identity needs an account connected through hosted sign-in to act (its stored status
+   * `not-connected` then means "cannot act"). Unipile: yes, it knows accounts, not identities. The
+   * HTTP contract: no, the service maps identities to sessions itself. The simulator: only with
+   * implicit accounts off. `needs-reconnect` means "cannot act" with every adapter.
+   */
+  readonly needsConnectedAccount: boolean;
+  /**
    * Invites a person. A pending invitation from this identity to the same person is returned as is
    * (no second invitation). Throws {@link ReinviteBlockedError}, {@link PendingInvitationCapError},
    * {@link LinkedinAlreadyConnectedError}.

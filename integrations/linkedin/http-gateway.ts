@@ -235,6 +235,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
 
   return {
     adapter: 'http',
+    needsConnectedAccount: false,
 
     async sendConnectionRequest(input: SendConnectionRequestInput) {
       const profileUrl = canonicalProfileUrl(input.profileUrl);

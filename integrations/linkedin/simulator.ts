@@ -354,6 +354,7 @@ export function createLinkedinSimulator(options: LinkedinSimulatorOptions): Link
 
   const simulator: LinkedinSimulator = {
     adapter: 'simulator',
+    needsConnectedAccount: !implicitAccounts,
     label: SIMULATOR_LABEL,
 
     async sendConnectionRequest(input: SendConnectionRequestInput) {

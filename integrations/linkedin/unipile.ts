@@ -556,6 +556,7 @@ export function createUnipileLinkedinGateway(options: UnipileGatewayOptions): Li
 
   return {
     adapter: 'unipile',
+    needsConnectedAccount: true,
 
     async sendConnectionRequest(input: SendConnectionRequestInput) {
       const at = checkAt(input.at);

@@ -48,23 +48,40 @@ async function linkedinOf(identityId: string) {
   return shown.body.linkedin as { status: string; since: string; reason: string | null; accountId: string | null; withdrawals: { autoWithdraw: boolean } };
 }
 
-/** How many times the identity's workflow was told to re-read what is due. */
+/**
+ * How many times the identity's workflow was told to re-read what is due. Temporal writes a signal
+ * that arrives while a workflow task is in flight only once that task completes, so this waits (up
+ * to 10 s) for no task to be in flight before counting.
+ */
 async function wakeUps(identityId: string): Promise<number> {
-  const history = await harness.client.workflow.getHandle(identityWorkflowId(identityId)).fetchHistory();
-  return (history.events ?? []).filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'campaignsChanged').length;
+  const handle = harness.client.workflow.getHandle(identityWorkflowId(identityId));
+  for (let attempt = 0; ; attempt++) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const last = events[events.length - 1];
+    const taskInFlight = last?.workflowTaskScheduledEventAttributes != null || last?.workflowTaskStartedEventAttributes != null;
+    if (!taskInFlight || attempt >= 50) return events.filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'campaignsChanged').length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
+/**
+ * An invitation pending on LinkedIn (the simulator) and in Pacer's records alike: the identity's
+ * workflow runs in real time here, and its daily relation sync ends an invitation LinkedIn does not have.
+ */
 async function pendingInvitation(identityId: string, profileUrl: string) {
+  const idempotencyKey = `test/${randomUUID()}`;
+  const sentAt = Date.now();
+  const sent = await harness.linkedin.sendConnectionRequest({ identityId, profileUrl, idempotencyKey, at: sentAt });
   return harness.db.linkedinInvitation.create({
     data: {
       workspaceId: workspaceA,
       identityId,
       profileUrl,
       status: 'pending',
-      gatewayInvitationId: `inv-${randomUUID()}`,
-      idempotencyKey: `test/${randomUUID()}`,
-      requestedAt: new Date(),
-      sentAt: new Date(),
+      gatewayInvitationId: sent.invitationId,
+      idempotencyKey,
+      requestedAt: new Date(sentAt),
+      sentAt: new Date(sentAt),
     },
   });
 }

@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import type { PlannedIdentity } from '../../activities/dispatch-plan';
 import { MIN_ACTION_TIME_MS, REPLY_SYNC_INTERVAL_MS, SLOT_MARGIN_MS, SLOT_ROOM_MS } from '../../domain/dispatch';
 import type { IdentityConfig } from '../../domain/identity-config';
+import { connectionWaitingReason } from '../../domain/linkedin-connection';
+import { NO_SCRAPING_CAPACITY_REASON } from '../../domain/scraping-pool';
+import { LINKEDIN_ACTION_KINDS } from '../../domain/steps';
 import { currentWindow, type WorkingHours } from '../../domain/working-hours';
 import {
   applyChange,
@@ -10,11 +13,14 @@ import {
   budgetSnapshot,
   describeStatus,
   endPass,
+  continuation as continuationOf,
   initialState,
   nextStep,
   recordPlan,
+  applyScrapingPool,
   recordPlanFailure,
   recordRaisedLimitsExpired,
+  recordRelationSync,
   recordReplySync,
   recordStepFailure,
   recordStepOutcome,
@@ -129,7 +135,8 @@ describe('what the identity does next', () => {
       dueWithdrawals: [{ invitationId: 'inv-1', reason: 'manual' }],
       withdrawalOutlook: { oldestPendingSentAt: MONDAY_10 - MINUTE, manualWithdrawalRequested: true },
     });
-    expect(nextStep(withdrawalsOnly, MONDAY_10)).toMatchObject({ type: 'act', actions: [{ type: 'withdrawal', invitationId: 'inv-1', reason: 'manual' }] });
+    // With invitations pending, the day's relation sync comes first (an accepted invitation is not withdrawn).
+    expect(nextStep(withdrawalsOnly, MONDAY_10)).toMatchObject({ type: 'act', actions: [{ type: 'relation-sync' }, { type: 'withdrawal', invitationId: 'inv-1', reason: 'manual' }] });
   });
 
   test('a withdrawal due outside working hours waits for the window', () => {
@@ -273,6 +280,131 @@ describe('configuration', () => {
     const state = stateAfterPlan(MONDAY_10);
     recordPlan(state, planned({ deleted: true, config: null }), MONDAY_10, half);
     expect(nextStep(state, MONDAY_10)).toEqual({ type: 'end' });
+  });
+});
+
+describe('the LinkedIn account, acceptances and the scraping pool', () => {
+  const disconnected = { status: 'needs-reconnect' as const, reason: 'session expired', since: MONDAY_10 - 30 * MINUTE, canAct: false };
+  const allDue = { email: MONDAY_10, message: MONDAY_10, connectionRequest: MONDAY_10, scrape: MONDAY_10, like: MONDAY_10 };
+  const pending = { oldestPendingSentAt: MONDAY_10 - 3 * 86_400_000, manualWithdrawalRequested: false };
+
+  test('while the plan reads an account that cannot act, LinkedIn waits undated naming the reason and email goes on', () => {
+    const state = stateAfterPlan(MONDAY_10, {
+      nextDueAt: allDue,
+      scrapingPool: 10,
+      linkedinAccount: disconnected,
+      dueWithdrawals: [{ invitationId: 'inv-1', reason: 'auto' }],
+      withdrawalOutlook: pending,
+    });
+    slotsAt(state, MONDAY_10);
+    expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'act', actions: [{ type: 'step', kind: 'email' }] });
+    const status = describeStatus(state, MONDAY_10);
+    const reason = connectionWaitingReason(disconnected);
+    expect(reason).toContain('reconnected');
+    for (const kind of LINKEDIN_ACTION_KINDS) expect(status.pacing[kind]).toMatchObject({ heldUntil: null, holdReason: reason });
+    expect(status.pacing.email.holdReason).toBeNull();
+    expect(status.linkedinAccount).toEqual({ status: 'needs-reconnect', reason: 'session expired', since: disconnected.since, actionsWait: true, waitingReason: reason });
+    // After the email, nothing LinkedIn wakes it: it sleeps until the next window (a reconnection signals).
+    recordStepOutcome(state, { performed: true, kind: 'email', performedAt: MONDAY_10 }, MONDAY_10, half);
+    endPass(state);
+    const next = nextStep(state, MONDAY_10 + MINUTE);
+    expect(next).toMatchObject({ type: 'sleep' });
+    expect(next.type === 'sleep' && next.reason).not.toMatch(/connectionRequest|message|scrape|like|withdrawal|relation/);
+  });
+
+  test('an action that found the account disconnected holds LinkedIn until a plan shows it reconnected (another status since)', () => {
+    const state = stateAfterPlan(MONDAY_10, { nextDueAt: allDue, linkedinAccount: { ...disconnected, status: 'connected', reason: null, canAct: true, since: MONDAY_10 - 86_400_000 } });
+    recordStepFailure(state, 'message', { type: 'LinkedinAccountDisconnected', message: 'reconnect LinkedIn', retryAfterMs: null, accountStatusSince: MONDAY_10 }, MONDAY_10);
+    for (const key of [...LINKEDIN_ACTION_KINDS, 'withdrawal', 'relationSync'] as const) expect(state.holds[key]).toMatchObject({ until: null, accountStatusSince: MONDAY_10 });
+    recordStepFailure(state, 'email', { type: 'ActionUnavailable', message: 'SMTP 421', retryAfterMs: null }, MONDAY_10);
+    // The next plan reads the status the action stored: still unable, the hold stays.
+    recordPlan(state, planned({ nextDueAt: allDue, linkedinAccount: { ...disconnected, since: MONDAY_10 } }), MONDAY_10 + MINUTE, half);
+    expect(state.holds.message?.until).toBeNull();
+    // The same status seen as able to act (it never changed since the action stored it): nothing to end.
+    recordPlan(state, planned({ nextDueAt: allDue, linkedinAccount: { status: 'connected', reason: null, since: MONDAY_10, canAct: true } }), MONDAY_10 + MINUTE, half);
+    expect(state.holds.message?.until).toBeNull();
+    // Reconnected: connected since a later instant. Every LinkedIn hold ends.
+    recordPlan(state, planned({ nextDueAt: allDue, linkedinAccount: { status: 'connected', reason: null, since: MONDAY_10 + 2 * MINUTE, canAct: true } }), MONDAY_10 + 3 * MINUTE, half);
+    expect(Object.keys(state.holds)).toEqual(['email']);
+  });
+
+  test('a failed withdrawal or relation sync that finds the account disconnected holds every LinkedIn action', () => {
+    const state = stateAfterPlan(MONDAY_10, { nextDueAt: allDue });
+    recordWithdrawal(state, 'inv-1', { type: 'LinkedinAccountDisconnected', message: 'checkpoint', retryAfterMs: null, accountStatusSince: MONDAY_10 }, MONDAY_10);
+    expect(state.holds.connectionRequest?.until).toBeNull();
+    const other = stateAfterPlan(MONDAY_10, { nextDueAt: allDue });
+    recordRelationSync(other, { type: 'LinkedinAccountDisconnected', message: 'checkpoint', retryAfterMs: null, accountStatusSince: MONDAY_10 }, MONDAY_10);
+    expect(other.holds.like?.until).toBeNull();
+    expect(other.holds.email).toBeUndefined();
+  });
+
+  test('the relation sync runs once per working day while invitations are pending; what it accepts is planned at once', () => {
+    const state = stateAfterPlan(MONDAY_10, { withdrawalOutlook: pending });
+    expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'act', actions: [{ type: 'relation-sync' }] });
+    recordRelationSync(state, { accepted: 0 }, MONDAY_10);
+    expect(state.relationsSyncedOn).toBe('2026-03-02');
+    expect(nextStep(state, MONDAY_10 + MINUTE)).toMatchObject({ type: 'sleep', until: TUESDAY_09 });
+    expect(nextStep(state, TUESDAY_09)).toMatchObject({ type: 'act', actions: [{ type: 'relation-sync' }] });
+    recordRelationSync(state, { accepted: 2 }, TUESDAY_09);
+    expect(nextStep(state, TUESDAY_09)).toEqual({ type: 'plan' });
+    // Carried across continue-as-new.
+    expect(initialState({ ...continuationOf(state) }).relationsSyncedOn).toBe('2026-03-03');
+  });
+
+  test('the relation sync is skipped without pending invitations, outside the window, in runs recorded before it, and holds back after a failure', () => {
+    expect(nextStep(stateAfterPlan(MONDAY_10), MONDAY_10)).toMatchObject({ type: 'sleep' });
+    expect(nextStep(stateAfterPlan(SUNDAY_12, { withdrawalOutlook: pending }), SUNDAY_12)).toMatchObject({ type: 'sleep', then: 'continue-as-new' });
+    const older = initialState({ identityId: 'i', workspaceId: 'w', config: config(), workspaceScrapingPool: 0 }, { relationSync: false });
+    recordPlan(older, planned({ withdrawalOutlook: pending }), MONDAY_10, half);
+    expect(nextStep(older, MONDAY_10)).toMatchObject({ type: 'sleep' });
+    const failing = stateAfterPlan(MONDAY_10, { withdrawalOutlook: pending });
+    recordRelationSync(failing, { type: 'ActionUnavailable', message: '503', retryAfterMs: null }, MONDAY_10);
+    expect(nextStep(failing, MONDAY_10)).toMatchObject({ type: 'sleep', until: MONDAY_10 + MINUTE, reason: "the day's relation sync" });
+  });
+
+  test('a withdrawal that finds the invitation accepted plans again, so the message that waited goes out', () => {
+    const state = stateAfterPlan(MONDAY_10, { dueWithdrawals: [{ invitationId: 'inv-1', reason: 'auto' }] });
+    recordWithdrawal(state, 'inv-1', 'accepted', MONDAY_10);
+    expect(nextStep(state, MONDAY_10)).toEqual({ type: 'plan' });
+    const withdrawn = stateAfterPlan(MONDAY_10, { dueWithdrawals: [{ invitationId: 'inv-1', reason: 'auto' }] });
+    recordWithdrawal(withdrawn, 'inv-1', 'withdrawn', MONDAY_10);
+    expect(withdrawn.changed).toBe(false);
+  });
+
+  test('no pool and no own capacity: scrapes wait, naming what to set, never "daily budget spent"; a pool arriving lets a refused scrape go', () => {
+    const state = stateAfterPlan(MONDAY_10, { nextDueAt: { scrape: MONDAY_10 } });
+    slotsAt(state, MONDAY_10);
+    expect(nextStep(state, MONDAY_10)).toMatchObject({ type: 'sleep' });
+    expect(describeStatus(state, MONDAY_10).pacing.scrape).toMatchObject({ limit: 0, heldUntil: null, holdReason: NO_SCRAPING_CAPACITY_REASON });
+    // With no scrape due there is nothing to wait for.
+    expect(describeStatus(stateAfterPlan(MONDAY_10), MONDAY_10).pacing.scrape).toMatchObject({ limit: 0, holdReason: null });
+
+    applyScrapingPool(state, 30);
+    expect(describeStatus(state, MONDAY_10).pacing.scrape).toMatchObject({ limit: 30, holdReason: null });
+    recordStepOutcome(state, { performed: false, kind: 'scrape', retryAt: TUESDAY_09, reason: 'pool spent' }, MONDAY_10, half);
+    expect(state.holds.scrape).toMatchObject({ until: TUESDAY_09, failures: 0 });
+    applyScrapingPool(state, 60);
+    expect(state.holds.scrape).toBeUndefined();
+  });
+
+  test('property: while the account cannot act, no LinkedIn action, withdrawal or relation sync is ever chosen', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-01-01T00:00:00Z') }), fc.boolean(), (now, slotReached) => {
+        const state = stateAfterPlan(now, {
+          nextDueAt: { email: now, message: now, connectionRequest: now, scrape: now, like: now },
+          scrapingPool: 5,
+          linkedinAccount: { ...disconnected, since: now - MINUTE },
+          dueWithdrawals: [{ invitationId: 'inv-1', reason: 'manual' }],
+          withdrawalOutlook: { oldestPendingSentAt: now - 86_400_000, manualWithdrawalRequested: true },
+        });
+        if (slotReached) slotsAt(state, now);
+        beginPass(state, now, half);
+        const step = nextStep(state, now);
+        if (step.type !== 'act') return step.type === 'sleep' && step.until > now;
+        return step.actions.every((action) => action.type === 'reply-sync' || (action.type === 'step' && action.kind === 'email'));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

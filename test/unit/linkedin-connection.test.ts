@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { CONNECTION_REASON_MAX_LENGTH, LINKEDIN_CONNECTION_STATUSES, type LinkedinConnection, observeConnection } from '../../domain/linkedin-connection';
+import {
+  CONNECTION_REASON_MAX_LENGTH,
+  connectionCanAct,
+  connectionWaitingReason,
+  LINKEDIN_CONNECTION_STATUSES,
+  type LinkedinConnection,
+  observeConnection,
+} from '../../domain/linkedin-connection';
 
 const T0 = Date.parse('2026-03-02T09:00:00.000Z');
 const status = fc.constantFrom(...LINKEDIN_CONNECTION_STATUSES);
@@ -46,6 +53,35 @@ describe('observeConnection', () => {
         expect(once.connection.status).toBe(s1);
         expect(once.connection.since).toBe(s1 === current.status ? current.since : at);
         if (s1 === 'connected') expect(once.connection.reason).toBeNull();
+      }),
+    );
+  });
+});
+
+describe('whether the dispatch may act with the account', () => {
+  it('connected always; needs-reconnect never; not-connected only through an adapter that needs no account connected through Pacer', () => {
+    expect(connectionCanAct('connected', true)).toBe(true);
+    expect(connectionCanAct('connected', false)).toBe(true);
+    expect(connectionCanAct('needs-reconnect', false)).toBe(false);
+    expect(connectionCanAct('needs-reconnect', true)).toBe(false);
+    expect(connectionCanAct('not-connected', false)).toBe(true);
+    expect(connectionCanAct('not-connected', true)).toBe(false);
+  });
+
+  it('the waiting reason says what to do, with the reason when there is one', () => {
+    expect(connectionWaitingReason({ status: 'needs-reconnect', reason: 'Unipile reports CREDENTIALS' })).toBe(
+      'waiting for the LinkedIn account to be reconnected (Unipile reports CREDENTIALS): sign in again through hosted sign-in or the share link',
+    );
+    expect(connectionWaitingReason({ status: 'not-connected', reason: null })).toBe('waiting for a LinkedIn account to be connected: connect one through hosted sign-in');
+  });
+
+  it('property: an account that needs reconnecting never acts, and a reason is always given when it cannot', () => {
+    fc.assert(
+      fc.property(status, fc.boolean(), reason, (s, needsAccount, why) => {
+        const canAct = connectionCanAct(s, needsAccount);
+        if (s === 'needs-reconnect') expect(canAct).toBe(false);
+        if (s === 'connected') expect(canAct).toBe(true);
+        if (!canAct) expect(connectionWaitingReason({ status: s, reason: why })).toMatch(/^waiting for (the|a) LinkedIn account to be (re)?connected/);
       }),
     );
   });
