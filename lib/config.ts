@@ -57,6 +57,7 @@ const environmentSchema = z.object({
   EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
   EMAIL_ALLOW_PLAINTEXT: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_PRIVATE_HOSTS_ALLOWED: optionalString,
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
@@ -129,6 +130,13 @@ export interface Config {
     /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
     oauthStateSecret: string | undefined;
   };
+  /** Event webhooks out (docs/webhooks.md). */
+  webhooks: {
+    /** CIDRs of private addresses endpoint URLs may resolve to; everything private is refused without them. */
+    privateHostsAllowed: Cidr[];
+    /** In production endpoint URLs must be https. */
+    requireHttps: boolean;
+  };
 }
 
 /** Paths as the Temporal CLI reads them (TEMPORAL_TLS_CERT…), so `npm run temporal` works with the same environment. */
@@ -145,15 +153,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** `EMAIL_PRIVATE_HOSTS_ALLOWED`: comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
-export function parseAllowlist(value: string | undefined): Cidr[] {
+/** `EMAIL_PRIVATE_HOSTS_ALLOWED` or `WEBHOOK_PRIVATE_HOSTS_ALLOWED` (`variable`): comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
+export function parseAllowlist(value: string | undefined, variable = 'EMAIL_PRIVATE_HOSTS_ALLOWED'): Cidr[] {
   return (value ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
     .map((entry) => {
       const cidr = parseCidr(entry);
-      if (!cidr) throw new ConfigError(`EMAIL_PRIVATE_HOSTS_ALLOWED: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+      if (!cidr) throw new ConfigError(`${variable}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
       return cidr;
     });
 }
@@ -217,6 +225,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
           : undefined,
       oauthStateSecret: env.OAUTH_STATE_SECRET,
+    },
+    webhooks: {
+      privateHostsAllowed: parseAllowlist(env.WEBHOOK_PRIVATE_HOSTS_ALLOWED, 'WEBHOOK_PRIVATE_HOSTS_ALLOWED'),
+      requireHttps: env.NODE_ENV === 'production',
     },
   };
 }
