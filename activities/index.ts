@@ -9,6 +9,7 @@ import { createInvitationActivities } from './linkedin-invitations';
 import { createLinkedinStepActivities } from './linkedin-steps';
 import { createReplySyncActivities } from './reply-sync';
 import { createWarmupActivities } from './warmup';
+import { createWebhookActivities, type WebhookDeliverySettings } from './webhooks';
 
 export interface ActivityDependencies {
   db: Database;
@@ -21,6 +22,8 @@ export interface ActivityDependencies {
   emailProviders?: EmailStepDependencies['emailProviders'];
   /** SSRF allowlist and timeout for user-supplied IMAP/SMTP hosts, checked at every connection; private hosts are refused when unset. */
   mailHosts?: EmailStepDependencies['mailHosts'];
+  /** Event webhooks: the starter of delivery workflows and the endpoints' SSRF allowlist; without it events are recorded only, and private endpoint hosts are refused. */
+  webhooks?: WebhookDeliverySettings;
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
@@ -33,6 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createReplySyncActivities(deps),
     ...createIdentitySettingsActivities(deps.db),
     ...createWarmupActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

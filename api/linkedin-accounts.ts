@@ -21,7 +21,9 @@ import { Prisma, type Identity } from '@prisma/client';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/client';
+import { recordLinkedinNeedsReconnect, startDeliveries } from '../db/webhook-events';
 import { type LinkedinConnection, type ObservedConnection, observeConnection } from '../domain/linkedin-connection';
+import type { WebhookDeliveryRef, WebhookDeliveryStarter } from '../domain/webhooks';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { ConflictError, NotFoundError, type PacerError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../lib/errors';
@@ -118,7 +120,8 @@ function connectionOf(identity: Identity): LinkedinConnection {
 /**
  * Stores what was observed about the identity's account (idempotent: the same again changes nothing)
  * and audits a change. `linkedinAccountId` attaches (or, with null, detaches) the account. Returns
- * whether anything changed.
+ * whether anything changed, and the deliveries of linkedin.needs_reconnect when the status became
+ * needs-reconnect (recorded in the same transaction; start them after the commit).
  */
 async function recordConnection(
   tx: Prisma.TransactionClient,
@@ -127,12 +130,12 @@ async function recordConnection(
   at: number,
   source: string,
   linkedinAccountId?: string | null,
-): Promise<boolean> {
+): Promise<{ changed: boolean; deliveries: WebhookDeliveryRef[] }> {
   const { connection, changed } = observeConnection(connectionOf(identity), observed, at);
   const accountChanged = linkedinAccountId !== undefined && linkedinAccountId !== identity.linkedinAccountId;
-  if (!changed && !accountChanged) return false;
+  if (!changed && !accountChanged) return { changed: false, deliveries: [] };
   // Observed state, not a setting: the version (If-Match) is left alone.
-  await tx.identity.update({
+  const updated = await tx.identity.update({
     where: { id: identity.id },
     data: {
       linkedinStatus: connection.status,
@@ -151,7 +154,8 @@ async function recordConnection(
       after: { status: connection.status, reason: connection.reason, accountId: accountChanged ? linkedinAccountId : identity.linkedinAccountId, source },
     },
   });
-  return true;
+  const lost = connection.status === 'needs-reconnect' && identity.linkedinStatus !== 'needs-reconnect';
+  return { changed: true, deliveries: lost ? await recordLinkedinNeedsReconnect(tx, updated) : [] };
 }
 
 async function wake(workflows: IdentityWorkflows, identityId: string): Promise<void> {
@@ -221,7 +225,14 @@ function hasWebhookSecret(request: Request, secret: string): boolean {
 }
 
 /** Public routes the automation service calls (no API key; each authenticates its own way). */
-export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows, settings: LinkedinApiSettings | undefined, now: () => Promise<number>, logger: Logger): Router {
+export function linkedinWebhookRoutes(
+  db: Database,
+  workflows: IdentityWorkflows,
+  settings: LinkedinApiSettings | undefined,
+  now: () => Promise<number>,
+  logger: Logger,
+  webhooks?: WebhookDeliveryStarter,
+): Router {
   const router = Router();
 
   router.post('/webhooks/linkedin/hosted-auth/:token', async (request, response) => {
@@ -299,7 +310,8 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const observed = event.connection;
     // A deleted account cannot be reconnected: the identity needs a new sign-in (create).
     const accountId = event.providerStatus === 'DELETED' ? null : undefined;
-    const changed = await db.$transaction((tx) => recordConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    const { changed, deliveries } = await db.$transaction((tx) => recordConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    await startDeliveries(webhooks, deliveries);
     if (changed) await wake(workflows, identity.id);
     response.json({ handled: true, identityId: identity.id, changed });
   });

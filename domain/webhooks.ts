@@ -199,14 +199,17 @@ export const WEBHOOK_REQUEST_TIMEOUT_MS = 15 * SECOND_MS;
 
 /**
  * The wait after attempt `attempt` (1-based) failed, or null when it was the last. `random` in [0, 1)
- * picks the jitter (the workflow's deterministic Math.random); `retryAfterMs` is the receiver's
- * `Retry-After`, honoured when longer, up to a day.
+ * picks the jitter (the workflow's deterministic Math.random).
  */
-export function webhookRetryDelayMs(attempt: number, random: number, retryAfterMs: number | null = null): number | null {
+export function webhookRetryDelayMs(attempt: number, random: number): number | null {
   const base = WEBHOOK_RETRY_DELAYS_MS[attempt - 1];
   if (base === undefined) return null;
-  const jittered = Math.round(base * (1 + WEBHOOK_RETRY_JITTER * (2 * Math.min(Math.max(random, 0), 1) - 1)));
-  return Math.max(jittered, Math.min(retryAfterMs ?? 0, WEBHOOK_RETRY_AFTER_MAX_MS));
+  return Math.round(base * (1 + WEBHOOK_RETRY_JITTER * (2 * Math.min(Math.max(random, 0), 1) - 1)));
+}
+
+/** The scheduled wait, or the receiver's `Retry-After` when longer (honoured up to a day). */
+export function withRetryAfter(scheduledMs: number, retryAfterMs: number | null): number {
+  return Math.max(scheduledMs, Math.min(retryAfterMs ?? 0, WEBHOOK_RETRY_AFTER_MAX_MS));
 }
 
 /** What an HTTP answer means for a delivery. */
