@@ -32,7 +32,7 @@ export interface SentInvitation {
 }
 
 /** Prisma operation that records a sent invitation; a repeat of the same key or gateway id is ignored. */
-export function recordSentInvitation(db: Database, sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
+export function recordSentInvitation(db: Prisma.TransactionClient, sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
   return db.linkedinInvitation.createMany({
     data: {
       workspaceId: sent.workspaceId,

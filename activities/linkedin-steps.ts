@@ -15,6 +15,7 @@ import type { Database } from '../db/client';
 import type { StepOutcome } from '../domain/dispatch';
 import { actionKindOf, campaignSteps, type CampaignStep, type LinkedinActionKind } from '../domain/steps';
 import { renderTemplate } from '../domain/templates';
+import type { WebhookDeliveryStarter } from '../domain/webhooks';
 import {
   LinkedinAlreadyConnectedError,
   LinkedinAuthError,
@@ -26,7 +27,7 @@ import {
   type LinkedinGateway,
 } from '../integrations/linkedin';
 import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
-import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
+import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign, type StepWrites } from './lead-steps';
 import { reinviteBlockLiftsAt } from '../db/invitations';
 import { oldestQueuedInvitation, recordSentInvitation, sendQueuedInvitation } from './linkedin-invitations';
 
@@ -47,7 +48,8 @@ export interface LinkedinStepInput {
   likesOptedOut: boolean;
 }
 
-export function createLinkedinStepActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
+export function createLinkedinStepActivities({ db, linkedin, webhooks }: { db: Database; linkedin: LinkedinGateway; webhooks?: { deliveries?: WebhookDeliveryStarter } }) {
+  const deliveries = webhooks?.deliveries;
   function gatewayCall(lead: LeadWithCampaign, step: CampaignStep, at: number) {
     const base = { identityId: lead.identityId, profileUrl: lead.linkedinUrl ?? '', idempotencyKey: idempotencyKeyOf(lead), at };
     const variables = variablesOf(lead);
@@ -66,10 +68,10 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
   }
 
   /** The invitation record a sent connection request leaves (history, withdrawals, re-invite block). */
-  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): Prisma.PrismaPromise<unknown>[] {
-    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return [];
-    return [
-      recordSentInvitation(db, {
+  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): StepWrites {
+    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return () => [];
+    return (client) => [
+      recordSentInvitation(client, {
         workspaceId: lead.workspaceId,
         identityId: lead.identityId,
         profileUrl: lead.linkedinUrl ?? '',
@@ -84,7 +86,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
 
   /** Completes a step that has nothing left to do (no budget spent). */
   async function skipStep(lead: LeadWithCampaign, kind: LinkedinActionKind, at: number, why: string): Promise<void> {
-    await recordAndAdvance(db, lead, kind, at, { skipped: why });
+    await recordAndAdvance(db, lead, kind, at, { skipped: why }, undefined, deliveries);
   }
 
   /**
@@ -94,7 +96,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
   async function performLeadStep(lead: LeadWithCampaign, input: LinkedinStepInput, clock: ActionClock): Promise<boolean> {
     const step = campaignSteps(lead.campaign)[lead.stepIndex];
     if (!step) {
-      await failLead(db, lead, `step ${lead.stepIndex} does not exist in the campaign`);
+      await failLead(db, lead, `step ${lead.stepIndex} does not exist in the campaign`, deliveries);
       return false;
     }
     if (actionKindOf(step) !== input.kind) {
@@ -118,7 +120,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
       // The action happens when the gateway is called: that instant is recorded.
       const performedAt = clock.now();
       const result = await gatewayCall(lead, step, performedAt);
-      await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt));
+      await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt), deliveries);
       return true;
     } catch (error) {
       if (error instanceof LinkedinAlreadyConnectedError) {
@@ -139,7 +141,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
       if (error instanceof LinkedinRateLimitedError || error instanceof LinkedinUnavailableError) throw unavailable(error.message, error.retryAfterMs);
       if (error instanceof LinkedinGatewayError && error.retryable) throw unavailable(error.message);
       if (error instanceof LinkedinGatewayError) {
-        await failLead(db, lead, `${error.code}: ${error.message}`);
+        await failLead(db, lead, `${error.code}: ${error.message}`, deliveries);
         return false;
       }
       throw error;
