@@ -9,6 +9,7 @@ import { connectImapInboxSchema, inboxRateOverrideSchema, inboxRateSchema } from
 import { paginationSchema } from './pagination';
 import { reconnectImapInboxSchema } from './share-inbox-actions';
 import { startWarmupSchema } from './warmup';
+import { createWebhookEndpointSchema, listWebhookDeliveriesSchema } from './webhook-endpoints';
 import {
   createIdentityFromLinkedinSchema,
   createIdentitySchema,
@@ -98,6 +99,12 @@ export const OPERATIONS: Operation[] = [
   { method: 'post', path: '/share/:token/identities/:identityId/email-accounts', summary: 'Public: connect an IMAP/SMTP inbox (validated like the API route; the same address again reconnects it, 200)', tag: 'Share links', security: 'none', body: connectImapInboxSchema, success: [201, 'Connected'] },
   { method: 'post', path: '/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', summary: 'Public: reconnect an inbox: a new password for IMAP/SMTP (servers default to the stored ones), or the provider sign-in URL for Google / Microsoft', tag: 'Share links', security: 'none', body: reconnectImapInboxSchema, success: [200, 'Reconnected, or the authorization URL'] },
   { method: 'post', path: '/share/:token/identities/:identityId/oauth/:provider/start', summary: 'Public: start Google or Microsoft OAuth for the link\'s identity (503 naming the env vars when not configured)', tag: 'Share links', security: 'none', success: [200, 'The authorization URL'] },
+  // Event webhooks out (docs/webhooks.md).
+  { method: 'post', path: '/webhook-endpoints', summary: 'Register an event webhook endpoint (URL checked by the SSRF guard; https in production); answers its signing secret whsec_… this once. 503 without PACER_ENCRYPTION_KEYS', tag: 'Webhooks', security: 'apiKey', body: createWebhookEndpointSchema, success: [201, 'The endpoint and its secret'] },
+  { method: 'get', path: '/webhook-endpoints', summary: "The workspace's webhook endpoints (never their secrets)", tag: 'Webhooks', security: 'apiKey', success: [200, 'Endpoints with their state'] },
+  { method: 'delete', path: '/webhook-endpoints/:id', summary: 'Disable an endpoint: no new event, pending deliveries cancelled; its log stays', tag: 'Webhooks', security: 'apiKey', success: [204, 'Disabled (idempotent)'] },
+  { method: 'get', path: '/webhook-endpoints/:id/deliveries', summary: "The endpoint's delivery log, newest first: event, state, attempts, last answer, next attempt", tag: 'Webhooks', security: 'apiKey', query: listWebhookDeliveriesSchema, success: [200, 'A page of deliveries and the next cursor'] },
+  { method: 'get', path: '/webhook-endpoints/:id/deliveries/:deliveryId', summary: 'One delivery with each attempt (time, status or error, duration)', tag: 'Webhooks', security: 'apiKey', success: [200, 'The delivery and its attempts'] },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, success: [201, 'Created'] },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'] },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, success: [200, 'Updated'] },
