@@ -122,8 +122,8 @@ export async function postWebhook(request: WebhookRequest, options: WebhookSendO
         let size = 0;
         const finish = () => {
           answer.destroy();
-          const retryAfter = answer.headers['retry-after'];
-          resolve({ status: answer.statusCode ?? 0, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, excerpt: printable(Buffer.concat(chunks)).slice(0, ANSWER_EXCERPT_BYTES) });
+          // Node joins repeated headers; Retry-After is a single value.
+          resolve({ status: answer.statusCode ?? 0, retryAfter: answer.headers['retry-after'], excerpt: printable(Buffer.concat(chunks)).slice(0, ANSWER_EXCERPT_BYTES) });
         };
         answer.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
