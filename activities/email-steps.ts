@@ -29,6 +29,7 @@ import { checkMailHost, HostLookupError } from '../integrations/email/host-guard
 import { gmailSender, graphSender, smtpSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../integrations/email/senders';
 import { composeEmail, deterministicMessageId, EmailSendError, type EmailSession, type OutgoingEmail } from '../integrations/email/smtp-sender';
 import { HostNotAllowedError } from '../lib/errors';
+import { recordActionDeferred, recordEmailSent, type EmailSendResult } from '../lib/metrics';
 import { decryptSecret, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, SecretDecryptionError, type Keyring } from '../lib/secrets';
 import { actionClock, assertBeforeDeadline, type ActionClock } from './action-support';
 import { activeWaiting, advance, commitAdvance, failLead, idempotencyKeyOf, retryLeadLater, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
@@ -64,6 +65,13 @@ class SenderUnavailable extends Error {
   ) {
     super(message);
   }
+}
+
+/** How a send that failed counts in the inbox's metrics: unconfirmed once the message may have reached the server. */
+function emailSendResultOf(error: EmailSendError | SenderUnavailable, handedOver: boolean): EmailSendResult {
+  if (error instanceof SenderUnavailable) return error.configuration ? 'failed-permanent' : 'failed-transient';
+  if (handedOver && error.delivery === 'unknown') return 'sent-unconfirmed';
+  return error.retryable ? 'failed-transient' : 'failed-permanent';
 }
 
 export function createEmailStepActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 }, webhooks }: EmailStepDependencies) {
@@ -209,6 +217,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
     };
     try {
       const sent = await session.send(email, { beforeHandOver: recordIntent });
+      recordEmailSent(inbox.id, 'sent');
       const performedAt = clock.now();
       await commitAdvance(
         db,
@@ -222,6 +231,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       );
       return { performed: true, inboxAtFault: false };
     } catch (error) {
+      if (error instanceof EmailSendError) recordEmailSent(inbox.id, emailSendResultOf(error, handedOverAt !== null));
       if (handedOverAt !== null && !(error instanceof EmailSendError)) {
         // Handed over, then something else failed (e.g. PostgreSQL): the intent stays, and the next attempt finds it.
         throw error;
@@ -284,6 +294,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
         const intent = intents.get(idempotencyKeyOf(lead));
         if (intent) {
           // An earlier attempt recorded its intent and then died: the server may have the message.
+          recordEmailSent((intent.result as { inboxId?: string }).inboxId ?? 'unknown', 'sent-unconfirmed');
           const at = intent.performedAt.getTime();
           await commitAdvance(
             db,
@@ -299,6 +310,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
         }
         const hold = warmupHold(lead.inboxId ?? (lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox), warming, inboxes, connected, input.at);
         if (hold) {
+          recordActionDeferred('email', 'inbox-warming-up');
           await waitLead(db, lead, hold.dueAt.getTime(), hold.waitingReason);
           continue;
         }
@@ -308,6 +320,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
           continue;
         }
         if ('parked' in chosen) {
+          recordActionDeferred('email', 'inbox-needs-reconnect');
           await parkLeads(chosen.parked);
           continue;
         }
@@ -332,6 +345,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
             continue;
           }
           if (!(error instanceof EmailSendError || error instanceof SenderUnavailable)) throw error;
+          recordEmailSent(inbox.id, emailSendResultOf(error, false));
           if (await notDelivered(lead, inbox, error, clock)) failedInboxes.add(inbox.id);
           continue;
         }
@@ -344,6 +358,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
           session.close();
         }
       }
+      if (capsLiftAt !== null) recordActionDeferred('email', 'inbox-rate');
       return { performed: false, kind: 'email', retryAt: capsLiftAt, reason: capsLiftAt === null ? 'the due emails could not be sent now' : "every due lead's inbox is at its cap" };
     },
   };

@@ -2,6 +2,7 @@ import type { Database } from '../db/client';
 import type { LinkedinGateway } from '../integrations/linkedin';
 import type { WarmupProvider } from '../integrations/warmup';
 import type { Keyring } from '../lib/secrets';
+import { countedAction, countedReplySync } from './action-metrics';
 import { createDispatchPlanActivities } from './dispatch-plan';
 import { createEmailStepActivities, type EmailStepDependencies } from './email-steps';
 import { createIdentitySettingsActivities } from './identity-settings';
@@ -28,12 +29,20 @@ export interface ActivityDependencies {
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
 export function createActivities(deps: ActivityDependencies) {
+  const linkedinSteps = createLinkedinStepActivities(deps);
+  const emailSteps = createEmailStepActivities(deps);
+  const invitations = createInvitationActivities(deps);
+  const replySync = createReplySyncActivities(deps);
   return {
     ...createDispatchPlanActivities(deps),
-    ...createLinkedinStepActivities(deps),
-    ...createEmailStepActivities(deps),
-    ...createInvitationActivities(deps),
-    ...createReplySyncActivities(deps),
+    ...linkedinSteps,
+    performLinkedinStep: countedAction(linkedinSteps.performLinkedinStep.bind(linkedinSteps), (input) => input.kind, (outcome) => outcome.performed),
+    ...emailSteps,
+    sendDueEmail: countedAction(emailSteps.sendDueEmail.bind(emailSteps), () => 'email', (outcome) => outcome.performed),
+    ...invitations,
+    withdrawInvitation: countedAction(invitations.withdrawInvitation.bind(invitations), () => 'withdrawal', (outcome) => outcome === 'withdrawn'),
+    ...replySync,
+    syncInboxReplies: countedReplySync(replySync.syncInboxReplies.bind(replySync)),
     ...createIdentitySettingsActivities(deps.db),
     ...createWarmupActivities(deps),
     ...createWebhookActivities(deps),

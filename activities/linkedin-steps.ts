@@ -26,6 +26,7 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
+import { recordActionDeferred } from '../lib/metrics';
 import { actionClock, assertBeforeDeadline, linkedinAccountDisconnected, misconfigured, unavailable, type ActionClock } from './action-support';
 import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign, type StepWrites } from './lead-steps';
 import { reinviteBlockLiftsAt } from '../db/invitations';
@@ -111,6 +112,7 @@ export function createLinkedinStepActivities({ db, linkedin, webhooks }: { db: D
     if (step.kind === 'linkedin-connection-request') {
       const blockedUntil = await reinviteBlockLiftsAt(db, lead.identityId, lead.linkedinUrl ?? '', clock.now());
       if (blockedUntil !== null) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, blockedUntil, `re-invite blocked until ${new Date(blockedUntil).toISOString()}`);
         return false;
       }
@@ -129,6 +131,7 @@ export function createLinkedinStepActivities({ db, linkedin, webhooks }: { db: D
         return false;
       }
       if (error instanceof ReinviteBlockedError) {
+        recordActionDeferred(input.kind, 'reinvite-blocked');
         await waitLead(db, lead, error.blockedUntil, `re-invite blocked until ${new Date(error.blockedUntil).toISOString()}`);
         return false;
       }

@@ -47,6 +47,12 @@ export class IdentityWorkflows {
       workflowId: identityWorkflowId(identity.id),
       taskQueue: this.taskQueue,
       args: [input] as [IdentityWorkflowInput],
+      // Ids only: names and addresses stay in PostgreSQL, not in Temporal's histories.
+      staticSummary: `Identity ${identity.id}`,
+      staticDetails: [
+        `Paces identity \`${identity.id}\` (workspace \`${identity.workspaceId}\`): LinkedIn and email actions inside its working hours, within its budgets.`,
+        `Status: \`GET /identities/${identity.id}/status\` or the \`identityStatus\` query. Identities needing a person: \`PacerAttention IS NOT NULL\`.`,
+      ].join('\n\n'),
       typedSearchAttributes: [
         { key: IDENTITY_ID_SEARCH_ATTRIBUTE, value: identity.id },
         { key: WORKSPACE_ID_SEARCH_ATTRIBUTE, value: identity.workspaceId },

@@ -80,6 +80,22 @@ export interface DispatchPlan {
   withdrawalOutlook: { oldestPendingSentAt: number | null; manualWithdrawalRequested: boolean };
   /** Connected inboxes carrying leads mid-sequence: their replies are read before the next action. */
   replyInboxIds: string[];
+  /** What needs a person (domain/operator-attention): the workflow shows it as its `PacerAttention` search attribute. */
+  attention: PlannedAttention;
+}
+
+/** The recorded facts behind the attention flags; the workflow adds its own (actions failing again and again). */
+export interface PlannedAttention {
+  linkedinNeedsReconnect: boolean;
+  inboxesNeedingReconnect: number;
+  inboxesFailingSync: number;
+}
+
+/** The workflow's budgets for today as it holds them, sent with each plan so the worker exports them (metrics). */
+export interface BudgetSnapshot {
+  kinds: { kind: ActionKind; used: number; left: number }[];
+  /** The end of the identity's local day, when these budgets reset. */
+  validUntil: number;
 }
 
 /** What one step activity did. */

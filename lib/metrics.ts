@@ -20,19 +20,13 @@ collectDefaultMetrics({ register: metricsRegistry, prefix: 'pacer_' });
 /** What an identity performs: the paced kinds plus invitation withdrawals (which spend no budget). */
 export type PerformedKind = ActionKind | 'withdrawal';
 export type ActionResult = 'succeeded' | 'skipped' | 'failed-permanent' | 'failed-transient';
-/** Why a due action waits instead of going out now. */
-export type DeferralReason =
-  | 'outside-working-hours'
-  | 'budget-spent'
-  | 'inbox-rate'
-  | 'reinvite-blocked'
-  | 'pending-cap'
-  | 'awaiting-acceptance'
-  | 'inbox-needs-reconnect'
-  | 'inbox-warming-up'
-  | 'linkedin-disconnected'
-  | 'campaign-paused'
-  | 'window-deadline';
+/**
+ * Why a due action waits instead of going out now: `budget-spent` at a plan that finds a step due
+ * with the kind's budget spent; `inbox-rate`, `inbox-warming-up`, `inbox-needs-reconnect` and
+ * `reinvite-blocked` when a step activity puts leads off; `window-deadline` when the window closed
+ * before the action could start. (Outside working hours nothing is due to put off: the workflow sleeps.)
+ */
+export type DeferralReason = 'budget-spent' | 'inbox-rate' | 'reinvite-blocked' | 'inbox-needs-reconnect' | 'inbox-warming-up' | 'window-deadline';
 export type EmailSendResult = 'sent' | 'sent-unconfirmed' | 'failed-permanent' | 'failed-transient';
 export type ReplySyncResult = 'succeeded' | 'failed';
 

@@ -1,8 +1,16 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
-/** Custom Keyword search attributes the workflows set (ids only: no customer data). */
-export const PACER_SEARCH_ATTRIBUTES = ['PacerIdentityId', 'PacerWorkspaceId'] as const;
+/**
+ * Custom search attributes the workflows set (ids and flags only: no customer data):
+ * `PacerIdentityId` and `PacerWorkspaceId` to find an identity's runs, `PacerAttention` to find the
+ * identities that need a person (`PacerAttention IS NOT NULL`; workflows/identity-contract.ts).
+ */
+export const PACER_SEARCH_ATTRIBUTES = {
+  PacerIdentityId: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  PacerWorkspaceId: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  PacerAttention: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+} as const;
 
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -13,12 +21,9 @@ const GRPC_ALREADY_EXISTS = 6;
  * does not implement ListSearchAttributes.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  for (const name of PACER_SEARCH_ATTRIBUTES) {
+  for (const [name, type] of Object.entries(PACER_SEARCH_ATTRIBUTES)) {
     try {
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: { [name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
-      });
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [name]: type } });
     } catch (error) {
       if ((error as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw error;
     }

@@ -84,8 +84,9 @@ async function start(config: Config, logger: Logger, { stops, stopEverything, st
       temporal: { ...running.temporal, address: temporal?.address ?? running.temporal.address },
     };
     if (mailbox?.available) {
-      // The mailbox lives on loopback, which the SSRF guard refuses unless allowed.
-      running = { ...running, email: { ...running.email, privateHostsAllowed: [...running.email.privateHostsAllowed, ...parseAllowlist(mailbox.host)] } };
+      // The mailbox lives on loopback, which the SSRF guard refuses unless allowed, and speaks plain text (no certificate
+      // to trust on a newcomer's machine), which EMAIL_ALLOW_PLAINTEXT refuses unless allowed; development only.
+      running = { ...running, email: { ...running.email, allowPlaintext: true, privateHostsAllowed: [...running.email.privateHostsAllowed, ...parseAllowlist(mailbox.host)] } };
       mailboxLines.push(
         `Mailbox      IMAP ${mailbox.host}:${mailbox.imapPort}, SMTP ${mailbox.host}:${mailbox.smtpPort}, security "none" (development only)`,
         `             inbox ${mailbox.inbox}, password ${mailbox.password}; mail to other addresses lands in ${mailbox.catchAll}`,

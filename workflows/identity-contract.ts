@@ -15,6 +15,8 @@ export type { IdentityConfig } from '../domain/identity-config';
 /** Keyword search attributes so operators can filter runs per identity and per workspace in the UI. */
 export const IDENTITY_ID_SEARCH_ATTRIBUTE = defineSearchAttributeKey('PacerIdentityId', 'KEYWORD');
 export const WORKSPACE_ID_SEARCH_ATTRIBUTE = defineSearchAttributeKey('PacerWorkspaceId', 'KEYWORD');
+/** What needs a person (domain/operator-attention flags); absent when nothing does: `PacerAttention IS NOT NULL`. */
+export const ATTENTION_SEARCH_ATTRIBUTE = defineSearchAttributeKey('PacerAttention', 'KEYWORD_LIST');
 
 /** The workflow type, for clients that start it by name (the API never loads workflow code). */
 export const IDENTITY_WORKFLOW_TYPE = 'identityWorkflow';

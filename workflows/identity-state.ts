@@ -14,6 +14,7 @@ import {
   planRetryDelayMs,
   REPLY_SYNC_INTERVAL_MS,
   SLOT_ROOM_MS,
+  type BudgetSnapshot,
   type DispatchPlan,
   type StepOutcome,
   type WithdrawalOutcome,
@@ -21,7 +22,7 @@ import {
 import type { IdentityConfig } from '../domain/identity-config';
 import { nextWithdrawalDueAt } from '../domain/invitations';
 import { clampLinkedinLimits, DAILY_LIKES, effectiveLinkedinLimits } from '../domain/linkedin-limits';
-import { localDateOf, nextActionAt, remainingDailyBudget } from '../domain/pacing';
+import { localDateOf, nextActionAt, nextLocalMidnight, remainingDailyBudget } from '../domain/pacing';
 import { ACTION_KINDS, LINKEDIN_ACTION_KINDS, type ActionKind } from '../domain/steps';
 import { currentWindow, nextWindowStart, type TimeWindow } from '../domain/working-hours';
 import type { DayUsage, Hold, IdentityStatus, IdentityWorkflowInput, KindPacing } from './identity-contract';
@@ -155,6 +156,15 @@ export function dailyLimits(state: IdentityState, now: number): Record<ActionKin
     like: state.config.likingsOptOut ? 0 : DAILY_LIKES,
     // Each inbox's own day and clock-hour caps are enforced when a send is chosen (activity).
     email: state.plan?.emailDailyCapacity ?? 0,
+  };
+}
+
+/** Today's budgets as the workflow holds them (call after beginPass, which starts a new day). */
+export function budgetSnapshot(state: IdentityState, now: number): BudgetSnapshot {
+  const limits = dailyLimits(state, now);
+  return {
+    kinds: ACTION_KINDS.map((kind) => ({ kind, used: state.usage.used[kind], left: remainingDailyBudget(limits[kind], state.usage.used[kind]) })),
+    validUntil: nextLocalMidnight(now, state.config.workingHours.timeZone),
   };
 }
 

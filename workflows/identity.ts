@@ -33,11 +33,14 @@ import {
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PacerActivities } from '../activities';
+import { sameAttention, type AttentionFlag } from '../domain/operator-attention';
 import { isLinkedinActionKind } from '../domain/steps';
 import {
+  ATTENTION_SEARCH_ATTRIBUTE,
   campaignsChanged,
   identityConfigChanged,
   identityDeleted,
@@ -50,6 +53,7 @@ import {
   applyConfigSignal,
   applyScrapingPool,
   beginPass,
+  budgetSnapshot,
   continuation,
   describeStatus,
   endPass,
@@ -67,6 +71,7 @@ import {
   type IdentityState,
   type PlannedAction,
 } from './identity-state';
+import { attentionOf, currentDetails } from './identity-operator-view';
 import { legacyIdentityWorkflow } from './identity-v2';
 import { PLAN_PERFORM_PATCH } from './patches';
 
@@ -134,6 +139,12 @@ async function perform(state: IdentityState, action: PlannedAction, deadline: nu
   }
 }
 
+/** Upserts `PacerAttention` only when the flags change (an empty list removes it), so a quiet identity adds no events. */
+function showAttention(flags: AttentionFlag[]): void {
+  const shown = workflowInfo().typedSearchAttributes.get(ATTENTION_SEARCH_ATTRIBUTE) ?? [];
+  if (!sameAttention(shown, flags)) upsertSearchAttributes([{ key: ATTENTION_SEARCH_ATTRIBUTE, value: flags.length > 0 ? flags : null }]);
+}
+
 export async function identityWorkflow(input: IdentityWorkflowInput): Promise<void> {
   if (!patched(PLAN_PERFORM_PATCH)) return legacyIdentityWorkflow(input);
 
@@ -188,7 +199,7 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         const before = signals;
         const read = await interruptible(async () => {
           try {
-            const planned = await planDispatch({ identityId: state.identityId, at: now });
+            const planned = await planDispatch({ identityId: state.identityId, at: now, budget: budgetSnapshot(state, now) });
             // A signal that arrived meanwhile may be newer than what was read: read again.
             if (signals === before) recordPlan(state, planned, Date.now(), Math.random);
           } catch (error) {
@@ -216,7 +227,9 @@ export async function identityWorkflow(input: IdentityWorkflowInput): Promise<vo
         recordRaisedLimitsExpired(state, step.raisedUntil);
         break;
       case 'sleep': {
-        setCurrentDetails(`${describeStatus(state, now).inWindow ? 'inside working hours' : 'outside working hours'}: next: ${step.reason} at ${new Date(step.until).toISOString()}`);
+        const attention = attentionOf(state);
+        showAttention(attention);
+        setCurrentDetails(currentDetails(describeStatus(state, now), step, attention));
         // Any signal wakes it: a new configuration changes when to wake, a change of campaigns what is due.
         const signalsBefore = signals;
         const interrupted = await condition(() => state.deleted || signals !== signalsBefore, step.until - Date.now(), { summary: `sleep until ${step.reason}` });

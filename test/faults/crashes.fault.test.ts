@@ -53,7 +53,10 @@ let linkedinUrl: string;
 let bundlePath: string;
 let worker: ChildProcess | null = null;
 let stopping = false;
+/** Whether a killed worker is started again (a process manager); off where a test proves another worker takes over. */
+let restartKilledWorkers = true;
 let workerStarts = 0;
+let secondWorker: ChildProcess | null = null;
 
 /** The automation service: each idempotency key acts once; effects are counted per kind and person. */
 const effects = new Map<string, number>();
@@ -101,9 +104,8 @@ function startLinkedinService(): Promise<number> {
   return new Promise((resolve) => linkedin.listen(0, '127.0.0.1', () => resolve((linkedin.address() as { port: number }).port)));
 }
 
-function startWorker(): Promise<void> {
-  workerStarts += 1;
-  const child = tsxProcess('../support/crash-worker.ts', [], {
+function spawnWorker(): ChildProcess {
+  return tsxProcess('../support/crash-worker.ts', [], {
     env: {
       ...process.env,
       CRASH_DATABASE_URL: `${postgresUrl()}`,
@@ -115,17 +117,26 @@ function startWorker(): Promise<void> {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  worker = child;
-  child.once('exit', () => {
-    if (worker === child) worker = null;
-    // Killed: a supervisor starts it again, as a process manager would (after a short pause).
-    if (!stopping) setTimeout(() => void startWorker(), 500);
-  });
+}
+
+function polling(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line === 'polling') resolve();
     });
   });
+}
+
+function startWorker(): Promise<void> {
+  workerStarts += 1;
+  const child = spawnWorker();
+  worker = child;
+  child.once('exit', () => {
+    if (worker === child) worker = null;
+    // Killed: a supervisor starts it again, as a process manager would (after a short pause).
+    if (!stopping && restartKilledWorkers) setTimeout(() => void startWorker(), 500);
+  });
+  return polling(child);
 }
 
 function killWorker(): void {
@@ -202,12 +213,77 @@ beforeAll(async () => {
 afterAll(async () => {
   stopping = true;
   killWorker();
+  secondWorker?.kill('SIGKILL');
   await smtp?.stop();
   if (linkedin) await new Promise<void>((resolve) => linkedin.close(() => resolve()));
   await db?.$disconnect();
   await temporal?.stop();
   await stopPostgres();
 });
+
+/** A workspace, an identity working now with one inbox on the test SMTP server, and campaigns of due leads (an email or a LinkedIn step each). */
+async function identityWithDueLeads(name: string, leads: { email: number; scrape: number; message: number }, leadDomain: string) {
+  const workingHours = workingHoursAroundNow();
+  const workspace = await db.workspace.create({ data: { slug: `${name}-${randomUUID()}`, name, linkedinScrapingPoolPerDay: 1000 } });
+  const identity = await db.identity.create({
+    data: { workspaceId: workspace.id, firstName: 'Ada', lastName: name, timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end, dailyMessages: 250 },
+  });
+  const inboxId = randomUUID();
+  const sender = `ada@${name}-sender.example`;
+  await db.emailInbox.create({
+    data: {
+      id: inboxId,
+      workspaceId: workspace.id,
+      identityId: identity.id,
+      email: sender,
+      smtpHost: smtp.host,
+      smtpPort: smtp.port,
+      smtpSecurity: 'none',
+      username: sender,
+      passwordEnvelope: encryptSecret(parseKeyring(KEYRING_ENTRY), 'inbox-password', inboxPasswordAssociatedData(inboxId)),
+      // An operator override: enough sends per hour to spread them over minutes, not hours.
+      rateOverrideDaily: 2000,
+      rateOverrideHourly: 1000,
+      rateOverrideReason: 'crash test',
+      rateOverrideExpiresAt: new Date(Date.now() + 86_400_000),
+    },
+  });
+  const steps = {
+    email: { kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}}</p>' },
+    scrape: { kind: 'linkedin-profile-scrape', delayMinutes: 0 },
+    message: { kind: 'linkedin-message', delayMinutes: 0, text: 'Hi {{firstName}}' },
+  };
+  for (const kind of ['email', 'scrape', 'message'] as const) {
+    if (leads[kind] === 0) continue;
+    const campaign = await db.campaign.create({ data: { workspaceId: workspace.id, identityId: identity.id, name: kind, status: 'active', emailInbox: kind === 'email' ? inboxId : 'shuffle', steps: [steps[kind]] } });
+    await db.lead.createMany({
+      data: Array.from({ length: leads[kind] }, (_, index) => ({
+        workspaceId: workspace.id,
+        campaignId: campaign.id,
+        identityId: identity.id,
+        firstName: `${kind}${index}`,
+        email: kind === 'email' ? `${kind}${index}@${leadDomain}` : null,
+        linkedinUrl: kind === 'email' ? null : `https://www.linkedin.com/in/${leadDomain}-${kind}-${index}`,
+        nextActionKind: kind,
+        dueAt: new Date(),
+      })),
+    });
+  }
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  await ensureSearchAttributes(connection, 'default');
+  const workflows = new IdentityWorkflows(new Client({ connection, namespace: 'default' }), TASK_QUEUE);
+  expect(await workflows.start({ id: identity.id, workspaceId: workspace.id, config: identityConfigOf(identity), workspaceScrapingPool: 1000 })).toBe(true);
+  await connection.close();
+  return identity;
+}
+
+/** Waits (bounded) until every lead of the identity is done. */
+async function leadsDone(identityId: string, total: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await db.lead.count({ where: { identityId, state: 'done' } })) < total && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
 
 /** Arms a hook that kills the worker at one moment of a send, and waits (bounded) until it fired. */
 async function crashAtMoment(crash: Crash): Promise<boolean> {
@@ -235,57 +311,7 @@ async function crashAtMoment(crash: Crash): Promise<boolean> {
 }
 
 test('24 crashes mid-day (worker killed mid-send and between sends, Temporal and PostgreSQL restarted): every step arrives exactly once', async () => {
-  const workingHours = workingHoursAroundNow();
-  const workspace = await db.workspace.create({ data: { slug: `crashes-${randomUUID()}`, name: 'Crashes', linkedinScrapingPoolPerDay: 1000 } });
-  const identity = await db.identity.create({
-    data: { workspaceId: workspace.id, firstName: 'Ada', lastName: 'Crashes', timeZone: workingHours.timeZone, workingDays: workingHours.days, workingStart: workingHours.start, workingEnd: workingHours.end, dailyMessages: 250 },
-  });
-  const inboxId = randomUUID();
-  await db.emailInbox.create({
-    data: {
-      id: inboxId,
-      workspaceId: workspace.id,
-      identityId: identity.id,
-      email: 'ada@crash-sender.example',
-      smtpHost: smtp.host,
-      smtpPort: smtp.port,
-      smtpSecurity: 'none',
-      username: 'ada@crash-sender.example',
-      passwordEnvelope: encryptSecret(parseKeyring(KEYRING_ENTRY), 'inbox-password', inboxPasswordAssociatedData(inboxId)),
-      // An operator override: enough sends per hour to spread them over minutes, not hours.
-      rateOverrideDaily: 2000,
-      rateOverrideHourly: 1000,
-      rateOverrideReason: 'crash test',
-      rateOverrideExpiresAt: new Date(Date.now() + 86_400_000),
-    },
-  });
-  const campaigns: { kind: 'email' | 'scrape' | 'message'; count: number; step: object }[] = [
-    { kind: 'email', count: EMAIL_LEADS, step: { kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}}</p>' } },
-    { kind: 'scrape', count: SCRAPE_LEADS, step: { kind: 'linkedin-profile-scrape', delayMinutes: 0 } },
-    { kind: 'message', count: MESSAGE_LEADS, step: { kind: 'linkedin-message', delayMinutes: 0, text: 'Hi {{firstName}}' } },
-  ];
-  const actionKind = { email: 'email', scrape: 'scrape', message: 'message' } as const;
-  for (const { kind, count, step } of campaigns) {
-    const campaign = await db.campaign.create({ data: { workspaceId: workspace.id, identityId: identity.id, name: kind, status: 'active', emailInbox: kind === 'email' ? inboxId : 'shuffle', steps: [step] } });
-    await db.lead.createMany({
-      data: Array.from({ length: count }, (_, index) => ({
-        workspaceId: workspace.id,
-        campaignId: campaign.id,
-        identityId: identity.id,
-        firstName: `${kind}${index}`,
-        email: kind === 'email' ? `${kind}${index}@crash-lead.example` : null,
-        linkedinUrl: kind === 'email' ? null : `https://www.linkedin.com/in/crash-${kind}-${index}`,
-        nextActionKind: actionKind[kind],
-        dueAt: new Date(),
-      })),
-    });
-  }
-
-  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
-  await ensureSearchAttributes(connection, 'default');
-  const workflows = new IdentityWorkflows(new Client({ connection, namespace: 'default' }), TASK_QUEUE);
-  expect(await workflows.start({ id: identity.id, workspaceId: workspace.id, config: identityConfigOf(identity), workspaceScrapingPool: 1000 })).toBe(true);
-  await connection.close();
+  const identity = await identityWithDueLeads('crashes', { email: EMAIL_LEADS, scrape: SCRAPE_LEADS, message: MESSAGE_LEADS }, 'crash-lead.example');
 
   const fired: Record<string, number> = {};
   for (const crash of CRASHES) {
@@ -303,18 +329,14 @@ test('24 crashes mid-day (worker killed mid-send and between sends, Temporal and
   expect(fired['postgres']).toBe(3);
 
   // Let the identity finish its day's work.
-  const total = EMAIL_LEADS + SCRAPE_LEADS + MESSAGE_LEADS;
-  const deadline = Date.now() + 10 * 60_000;
-  while ((await db.lead.count({ where: { identityId: identity.id, state: 'done' } })) < total && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  await leadsDone(identity.id, EMAIL_LEADS + SCRAPE_LEADS + MESSAGE_LEADS, 10 * 60_000);
 
   // At the receiving servers: each lead's step exactly once.
   const emailLeads = Array.from({ length: EMAIL_LEADS }, (_, index) => `email${index}@crash-lead.example`);
   expect(emailLeads.map((address) => smtp.messages.filter((message) => message.to.includes(address)).length)).toEqual(emailLeads.map(() => 1));
   expect(smtp.messages).toHaveLength(EMAIL_LEADS);
   for (const [kind, count] of [['scrape', SCRAPE_LEADS], ['message', MESSAGE_LEADS]] as const) {
-    const people = Array.from({ length: count }, (_, index) => `${kind} https://www.linkedin.com/in/crash-${kind}-${index}`);
+    const people = Array.from({ length: count }, (_, index) => `${kind} https://www.linkedin.com/in/crash-lead.example-${kind}-${index}`);
     expect(people.map((person) => effects.get(person) ?? 0)).toEqual(people.map(() => 1));
   }
   // In the records: every lead done with one action, sends that may have arrived are sent-unconfirmed, never sent twice.
@@ -324,4 +346,53 @@ test('24 crashes mid-day (worker killed mid-send and between sends, Temporal and
   const unconfirmed = leads.flatMap((lead) => lead.actions).filter((action) => (action.result as { state?: string }).state === 'sent-unconfirmed');
   expect(unconfirmed.length).toBeGreaterThanOrEqual(fired['smtp-after-store'] ?? 0);
   expect(workerStarts).toBeGreaterThan(CRASHES.filter((crash) => crash !== 'temporal' && crash !== 'postgres').length - 2);
+});
+
+test('two workers on one task queue, the one running the identity killed (SIGKILL) mid-send: the other takes over and every step arrives once', async () => {
+  restartKilledWorkers = false;
+  if (!worker) await startWorker();
+  secondWorker = spawnWorker();
+  await polling(secondWorker);
+  const workers = new Map<number, ChildProcess>([[worker!.pid!, worker!], [secondWorker.pid!, secondWorker]]);
+
+  const emails = 12;
+  const messages = 6;
+  const identity = await identityWithDueLeads('two-workers', { email: emails, scrape: 0, message: messages }, 'two-workers-lead.example');
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  const handle = new Client({ connection, namespace: 'default' }).workflow.getHandle(`identity/${identity.id}`);
+  /** The worker identity (`<pid>@<host>`) of each workflow task, in history order: local activities run in the worker holding the task. */
+  const taskWorkers = async () => ((await handle.fetchHistory()).events ?? []).flatMap((event) => (event.workflowTaskStartedEventAttributes?.identity ? [event.workflowTaskStartedEventAttributes.identity] : []));
+  const leadMessages = () => smtp.messages.filter((message) => message.to.some((address) => address.endsWith('@two-workers-lead.example')));
+
+  // Mid-day: after two emails, the next one is stored by the server and the worker sending it dies before hearing so.
+  while (leadMessages().length < 2) await new Promise((resolve) => setTimeout(resolve, 200));
+  const killed = await new Promise<number>((resolve) => {
+    smtp.faults.afterStore = async () => {
+      smtp.faults.afterStore = null;
+      const sender = Number((await taskWorkers()).at(-1)?.split('@')[0]);
+      workers.get(sender)?.kill('SIGKILL');
+      resolve(sender);
+    };
+  });
+  expect(workers.has(killed)).toBe(true);
+  const survivor = [...workers.keys()].find((pid) => pid !== killed)!;
+
+  await leadsDone(identity.id, emails + messages, 5 * 60_000);
+
+  const addresses = Array.from({ length: emails }, (_, index) => `email${index}@two-workers-lead.example`);
+  expect(addresses.map((address) => leadMessages().filter((message) => message.to.includes(address)).length)).toEqual(addresses.map(() => 1));
+  const people = Array.from({ length: messages }, (_, index) => `message https://www.linkedin.com/in/two-workers-lead.example-message-${index}`);
+  expect(people.map((person) => effects.get(person) ?? 0)).toEqual(people.map(() => 1));
+  const leads = await db.lead.findMany({ where: { identityId: identity.id }, include: { actions: true } });
+  expect(leads.filter((lead) => lead.state !== 'done')).toEqual([]);
+  expect(leads.map((lead) => lead.actions.length)).toEqual(leads.map(() => 1));
+  // The send the killed worker never heard about is recorded as it is: it may have arrived (it did), so it was not sent again.
+  expect(leads.flatMap((lead) => lead.actions).filter((action) => (action.result as { state?: string }).state === 'sent-unconfirmed')).toHaveLength(1);
+  // The killed worker held the identity; after the kill only the survivor ran its workflow tasks.
+  const ran = (await taskWorkers()).map((identityOfWorker) => Number(identityOfWorker.split('@')[0]));
+  const lastOfKilled = ran.lastIndexOf(killed);
+  expect(lastOfKilled).toBeGreaterThanOrEqual(0);
+  expect(ran.slice(lastOfKilled + 1).length).toBeGreaterThan(0);
+  expect(new Set(ran.slice(lastOfKilled + 1))).toEqual(new Set([survivor]));
+  await connection.close();
 });

@@ -12,8 +12,10 @@ import request from 'supertest';
 import { createHttpLinkedinGateway } from '../../integrations/linkedin';
 import { encryptSecret, generateKeyringEntry, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, parseKeyring, type Keyring } from '../../lib/secrets';
 import type { WorkingHours } from '../../domain/working-hours';
+import { metricsRegistry } from '../../lib/metrics';
 import { identityWorkflowId } from '../../workflows/identity-contract';
 import { testKeyring } from '../support/keyring';
+import { parseMetrics, sampleValue } from '../support/prometheus';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
 
@@ -141,6 +143,11 @@ async function emailCampaign(identityId: string, inbox: string, leads: string[],
   return campaign.body.id as string;
 }
 
+/** A sample of this process's metrics (the time-skipping worker runs in it). */
+async function metric(name: string, labels: Record<string, string>): Promise<number> {
+  return sampleValue(parseMetrics(await metricsRegistry.metrics()), name, labels);
+}
+
 function messagesTo(address: string) {
   return smtp.messages.filter((message) => message.to.includes(address));
 }
@@ -165,12 +172,15 @@ test('a server that stores the message and then resets the connection: exactly o
   const first = lead.actions[0]!.performedAt.getTime();
   expect(lead).toMatchObject({ state: 'waiting', stepIndex: 1 });
   expect(lead.dueAt?.getTime()).toBe(first + DAY_MS);
+  expect(await metric('pacer_emails_sent_total', { inbox: inbox.id, result: 'sent-unconfirmed' })).toBe(1);
+  expect(await metric('pacer_emails_sent_total', { inbox: inbox.id, result: 'sent' })).toBe(0);
 
   await harness.skipTo(monday.plus({ days: 1 }).set({ hour: 18, minute: 30 }));
   expect(messagesTo('grace.reset@lead.example').map((message) => message.subject)).toEqual(['First', 'Second']);
   const done = await harness.db.leadAction.findMany({ where: { leadId: lead.id }, orderBy: { stepIndex: 'asc' } });
   expect(done.map((action) => (action.result as { state: string }).state)).toEqual(['sent-unconfirmed', 'sent']);
   expect(done[1]!.performedAt.getTime()).toBeGreaterThanOrEqual(first + DAY_MS);
+  expect(await metric('pacer_emails_sent_total', { inbox: inbox.id, result: 'sent' })).toBe(1);
 });
 
 test('failures before the hand-over send nothing and record nothing: the lead says why it waits, and another inbox of the identity keeps sending', async () => {
@@ -184,10 +194,10 @@ test('failures before the hand-over send nothing and record nothing: the lead sa
   const hanging = await addSmtpInbox(identity, 'hangs@sender.example', { host: '127.0.0.1', port: (silent.address() as AddressInfo).port });
   const healthy = await addSmtpInbox(identity, 'healthy@sender.example', smtp);
   const cases = [
-    { inbox: wrongKey, lead: 'lead.wrong-key@lead.example', reason: 'PACER_ENCRYPTION_KEYS' },
-    { inbox: google, lead: 'lead.google@lead.example', reason: 'GOOGLE_CLIENT_ID' },
-    { inbox: microsoft, lead: 'lead.microsoft@lead.example', reason: 'Microsoft token failed' },
-    { inbox: hanging, lead: 'lead.hangs@lead.example', reason: 'timeout' },
+    { inbox: wrongKey, lead: 'lead.wrong-key@lead.example', reason: 'PACER_ENCRYPTION_KEYS', counted: 'failed-permanent' },
+    { inbox: google, lead: 'lead.google@lead.example', reason: 'GOOGLE_CLIENT_ID', counted: 'failed-permanent' },
+    { inbox: microsoft, lead: 'lead.microsoft@lead.example', reason: 'Microsoft token failed', counted: 'failed-transient' },
+    { inbox: hanging, lead: 'lead.hangs@lead.example', reason: 'timeout', counted: 'failed-transient' },
   ];
   for (const { inbox, lead } of cases) await emailCampaign(identity.id, inbox.id, [lead]);
   await emailCampaign(identity.id, healthy.id, ['lead.one@lead.example', 'lead.two@lead.example']);
@@ -195,8 +205,12 @@ test('failures before the hand-over send nothing and record nothing: the lead sa
   await harness.skipTo(sunday.plus({ days: 1 }).set({ hour: 18, minute: 30 }));
   expect(messagesTo('lead.one@lead.example')).toHaveLength(1);
   expect(messagesTo('lead.two@lead.example')).toHaveLength(1);
-  for (const { inbox, lead: address, reason } of cases) {
+  expect(await metric('pacer_emails_sent_total', { inbox: healthy.id, result: 'sent' })).toBe(2);
+  for (const { inbox, lead: address, reason, counted } of cases) {
     expect(messagesTo(address)).toHaveLength(0);
+    // Each inbox's failures are counted under its id, permanent (a deployment problem) or transient.
+    expect(await metric('pacer_emails_sent_total', { inbox: inbox.id, result: counted })).toBeGreaterThan(0);
+    expect(await metric('pacer_emails_sent_total', { inbox: inbox.id, result: 'sent' })).toBe(0);
     const lead = await harness.db.lead.findFirstOrThrow({ where: { identityId: identity.id, email: address }, include: { actions: true } });
     expect(lead.actions).toEqual([]); // never recorded as sent
     expect(lead).toMatchObject({ state: 'waiting', stepIndex: 0 });
@@ -243,6 +257,7 @@ test('a due withdrawal answered 404, then 401, holds up nothing else: the email 
   const sunday = await nextSundayEvening();
   await harness.skipTo(sunday);
   const identity = await createIdentity('Withdrawing');
+  const refusedWithdrawals = await metric('pacer_actions_performed_total', { kind: 'withdrawal', result: 'failed-permanent' });
   expect((await request(harness.app).put(`/identities/${identity.id}/linkedin/withdrawals`).set(auth()).send({ autoWithdraw: true, thresholdDays: 7 })).status).toBe(200);
   const sentAt = new Date(sunday.toMillis() - 30 * DAY_MS);
   for (const gatewayInvitationId of ['inv-404', 'inv-401']) {
@@ -278,6 +293,8 @@ test('a due withdrawal answered 404, then 401, holds up nothing else: the email 
   const status = await request(harness.app).get(`/identities/${identity.id}/status`).set(auth());
   expect(status.body.withdrawalsHeldUntil).not.toBeNull();
   expect(gatewayRequests.filter((path) => path.endsWith('/inv-401')).length).toBeGreaterThan(1); // tried again, backing off
+  // A refused token is the deployment's problem: counted as a permanent failure of each attempt.
+  expect((await metric('pacer_actions_performed_total', { kind: 'withdrawal', result: 'failed-permanent' })) - refusedWithdrawals).toBe(gatewayRequests.filter((path) => path.endsWith('/inv-401')).length);
 
   expect((await request(harness.app).delete(`/identities/${identity.id}`).set(auth())).status).toBe(204);
   const handle = harness.env.client.workflow.getHandle(identityWorkflowId(identity.id));

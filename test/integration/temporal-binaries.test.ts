@@ -119,7 +119,7 @@ describe('dev server', () => {
           await ensureSearchAttributes(connection, 'default');
           await ensureSearchAttributes(connection, 'default'); // idempotent
           const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
-          for (const name of PACER_SEARCH_ATTRIBUTES) expect(customAttributes).toHaveProperty(name);
+          for (const name of Object.keys(PACER_SEARCH_ATTRIBUTES)) expect(customAttributes).toHaveProperty(name);
         } finally {
           await connection.close();
         }

@@ -6,6 +6,8 @@
  * `{{baseUrl}}` in a recorded body becomes this server's own URL (links a provider returns, such as
  * Graph's `@odata.nextLink`). An exchange with `"drop": true` closes the connection without an answer,
  * after the request arrived (the provider may have acted on it); `"delayMs"` answers that much later.
+ * A served exchange (`serve`) answers its method and path whenever nothing is queued there: a provider
+ * in a steady state, for tests that cannot know how often it is called (a workflow over days).
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,11 +39,18 @@ export interface ProviderReplayServer {
   received: ReceivedRequest[];
   /** Queues exchanges by fixture name; each is answered once, in order per method and path. */
   queue(...names: string[]): void;
+  /** Queues one exchange with strings of its recorded body replaced (e.g. the Message-ID Pacer really sent for the recorded one). */
+  queueReplacing(name: string, replacements: Record<string, string>): void;
+  /** Answers the fixture's method and path with it whenever nothing is queued there. */
+  serve(...names: string[]): void;
   stop(): Promise<void>;
 }
 
 export async function startProviderReplayServer(options: { fixtures?: string } = {}): Promise<ProviderReplayServer> {
   const queues = new Map<string, ProviderExchange[]>();
+  const served = new Map<string, ProviderExchange>();
+  const keyOf = (exchange: ProviderExchange) => `${exchange.request.method} ${exchange.request.path}`;
+  const enqueue = (exchange: ProviderExchange) => queues.set(keyOf(exchange), [...(queues.get(keyOf(exchange)) ?? []), exchange]);
   const received: ReceivedRequest[] = [];
   let baseUrl = '';
   const server = http.createServer((request, response) => {
@@ -51,7 +60,7 @@ export async function startProviderReplayServer(options: { fixtures?: string } =
     request.on('end', () => {
       const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
       received.push({ method: request.method ?? '', path: pathname, url: request.url ?? '/', headers: request.headers, body });
-      const exchange = queues.get(`${request.method} ${pathname}`)?.shift();
+      const exchange = queues.get(`${request.method} ${pathname}`)?.shift() ?? served.get(`${request.method} ${pathname}`);
       if (!exchange) {
         response.writeHead(599, { 'content-type': 'text/plain' }).end(`no recorded exchange for ${request.method} ${pathname}`);
         return;
@@ -75,10 +84,18 @@ export async function startProviderReplayServer(options: { fixtures?: string } =
     baseUrl,
     received,
     queue(...names) {
+      for (const name of names) enqueue(providerFixture(name, options.fixtures));
+    },
+    queueReplacing(name, replacements) {
+      const exchange = providerFixture(name, options.fixtures);
+      let body = JSON.stringify(exchange.response.body);
+      for (const [recorded, actual] of Object.entries(replacements)) body = body.split(recorded).join(actual);
+      enqueue({ ...exchange, response: { ...exchange.response, body: JSON.parse(body) as unknown } });
+    },
+    serve(...names) {
       for (const name of names) {
         const exchange = providerFixture(name, options.fixtures);
-        const key = `${exchange.request.method} ${exchange.request.path}`;
-        queues.set(key, [...(queues.get(key) ?? []), exchange]);
+        served.set(keyOf(exchange), exchange);
       }
     },
     stop: () =>

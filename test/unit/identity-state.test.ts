@@ -7,6 +7,7 @@ import {
   applyChange,
   applyConfigSignal,
   beginPass,
+  budgetSnapshot,
   describeStatus,
   endPass,
   initialState,
@@ -20,6 +21,7 @@ import {
   recordWithdrawal,
   type IdentityState,
 } from '../../workflows/identity-state';
+import { plannedIdentity } from '../support/planned-identity';
 
 const PARIS_OFFICE: WorkingHours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 /** Monday 2 March 2026, Paris (UTC+1). */
@@ -41,17 +43,7 @@ function config(overrides: Partial<IdentityConfig> = {}): IdentityConfig {
 }
 
 function planned(overrides: Partial<PlannedIdentity> = {}): PlannedIdentity {
-  return {
-    deleted: false,
-    config: config(),
-    scrapingPool: 0,
-    nextDueAt: {},
-    emailDailyCapacity: 30,
-    dueWithdrawals: [],
-    withdrawalOutlook: { oldestPendingSentAt: null, manualWithdrawalRequested: false },
-    replyInboxIds: [],
-    ...overrides,
-  };
+  return plannedIdentity(config(), overrides);
 }
 
 /** A predictable "random": the middle of the spacing range (gap = the average gap). */
@@ -214,6 +206,28 @@ describe('failures hold back only their own kind', () => {
     expect(nextStep(state, MONDAY_10 + 10_000)).toEqual({ type: 'plan' });
     recordPlanFailure(state, MONDAY_10 + 10_000);
     expect(nextStep(state, MONDAY_10 + 10_000)).toMatchObject({ type: 'sleep', until: MONDAY_10 + 30_000 });
+  });
+});
+
+describe('budgets reported with each plan', () => {
+  test("used and left per kind, valid until the identity's local midnight; a new day starts them again", () => {
+    const state = stateAfterPlan(MONDAY_10);
+    beginPass(state, MONDAY_10, half);
+    recordStepOutcome(state, { performed: true, kind: 'email', leadId: 'lead-1', performedAt: MONDAY_10 }, MONDAY_10, half);
+    recordStepOutcome(state, { performed: true, kind: 'connectionRequest', leadId: 'lead-2', performedAt: MONDAY_10 }, MONDAY_10, half);
+    const monday = budgetSnapshot(state, MONDAY_10);
+    expect(monday.validUntil).toBe(Date.parse('2026-03-02T23:00:00Z')); // midnight in Paris
+    expect(Object.fromEntries(monday.kinds.map(({ kind, used, left }) => [kind, [used, left]]))).toEqual({
+      connectionRequest: [1, 19],
+      message: [0, 100],
+      scrape: [0, 0],
+      like: [0, 30],
+      email: [1, 29],
+    });
+    beginPass(state, TUESDAY_09, half);
+    const tuesday = budgetSnapshot(state, TUESDAY_09);
+    expect(tuesday.validUntil).toBe(Date.parse('2026-03-03T23:00:00Z'));
+    expect(tuesday.kinds.find((entry) => entry.kind === 'email')).toEqual({ kind: 'email', used: 0, left: 30 });
   });
 });
 

@@ -75,6 +75,27 @@ async function addInbox(identityId: string, workspaceId: string, email: keyof ty
   });
 }
 
+/** A Google or Microsoft 365 inbox as the OAuth callback stores it: the refresh token only as an envelope bound to its row. */
+async function addOAuthInbox(identityId: string, workspaceId: string, provider: 'google' | 'microsoft', email: string, syncPosition: { gmailHistoryId?: string; graphDeltaLink?: string } = {}) {
+  const id = randomUUID();
+  return db.emailInbox.create({
+    data: {
+      id,
+      workspaceId,
+      identityId,
+      email,
+      provider,
+      smtpHost: provider === 'google' ? 'smtp.gmail.com' : 'smtp.office365.com',
+      smtpPort: 587,
+      smtpSecurity: 'starttls',
+      username: email,
+      passwordEnvelope: '',
+      refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
+      ...syncPosition,
+    },
+  });
+}
+
 test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps hold; a disconnected inbox stops its leads until reconnected', async () => {
   let sunday = DateTime.fromMillis(await env.currentTimeMs(), { zone: PARIS }).startOf('day').set({ hour: 20 });
   while (sunday.weekday !== 7 || sunday.toMillis() <= (await env.currentTimeMs())) sunday = sunday.plus({ days: 1 });
@@ -221,24 +242,8 @@ test('a password that stops working marks the inbox needs-reconnect after one at
 test('Google and Microsoft 365 inboxes send through the same step: Gmail API and Graph, deterministic Message-IDs', async () => {
   const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-  for (const [provider, email, host] of [['google', 'ada@gmail-test.example', 'smtp.gmail.com'], ['microsoft', 'ada@m365-test.example', 'smtp.office365.com']] as const) {
-    const id = randomUUID();
-    await db.emailInbox.create({
-      data: {
-        id,
-        workspaceId: stored.workspaceId,
-        identityId: identity.id,
-        email,
-        provider,
-        smtpHost: host,
-        smtpPort: 587,
-        smtpSecurity: 'starttls',
-        username: email,
-        passwordEnvelope: '',
-        refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
-      },
-    });
-  }
+  await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-test.example');
+  await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-test.example');
   providers.queue('google-token.success', 'gmail-send.success', 'microsoft-token.success', 'graph-sendmail.accepted');
   const campaign = await request(app)
     .post('/campaigns')
@@ -281,4 +286,51 @@ test('a stored SMTP host that now resolves to a refused address (metadata) is ne
   const lead = await db.lead.findFirstOrThrow({ where: { campaignId: campaign.body.id }, include: { actions: true } });
   expect(lead).toMatchObject({ state: 'waiting', dueAt: null });
   expect(lead.actions).toHaveLength(0);
+});
+
+test('a Google lead who replies (Gmail history shows it) gets no follow-up; a Microsoft bounce stops its lead with an error naming it', async () => {
+  const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Replies', workingHours: ALWAYS })).body;
+  const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
+  // Each with where its reply sync stands since it was connected.
+  const inboxIds = {
+    google: (await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-replies.example', { gmailHistoryId: '5821900' })).id,
+    microsoft: (await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-replies.example', { graphDeltaLink: `${providers.baseUrl}/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=Connected` })).id,
+  };
+  // Both providers in a steady state: tokens, sends accepted, mailboxes with nothing new.
+  providers.serve('google-token.success', 'microsoft-token.success', 'gmail-send.success', 'graph-sendmail.accepted', 'gmail-history.empty', 'graph-delta.no-changes');
+  const steps = [
+    { kind: 'email', delayMinutes: 0, subject: 'Hi', body: '<p>Hi {{firstName}}</p>' },
+    { kind: 'email', delayMinutes: 24 * 60, subject: 'Following up', body: '<p>Any thoughts?</p>' },
+  ];
+  const campaigns: Record<'google' | 'microsoft', string> = { google: '', microsoft: '' };
+  for (const [provider, lead] of [['google', { firstName: 'Grace', email: 'grace@lead.example' }], ['microsoft', { firstName: 'Nobody', email: 'nobody@lead.example' }]] as const) {
+    const campaign = await request(app).post('/campaigns').set(auth()).send({ identityId: identity.id, name: provider, emailInbox: inboxIds[provider], steps });
+    expect(campaign.status).toBe(201);
+    campaigns[provider] = campaign.body.id as string;
+    await request(app).post(`/campaigns/${campaign.body.id}/leads`).set(auth()).send({ leads: [lead] });
+    expect((await request(app).post(`/campaigns/${campaign.body.id}/start`).set(auth())).status).toBe(200);
+  }
+  const sends = () => providers.received.filter((received) => received.path === '/gmail/v1/users/me/messages/send' || received.path === '/v1.0/me/sendMail');
+  const sendsBefore = sends().length;
+
+  await env.sleep('2 hours');
+  expect(sends().length - sendsBefore).toBe(2);
+  const leadOf = (provider: 'google' | 'microsoft') => db.lead.findFirstOrThrow({ where: { campaignId: campaigns[provider] }, include: { actions: true } });
+  const messageIdOf = async (provider: 'google' | 'microsoft') => ((await leadOf(provider)).actions[0]?.result as { messageId: string }).messageId;
+  const [graceMessageId, nobodyMessageId] = [await messageIdOf('google'), await messageIdOf('microsoft')];
+
+  // Overnight Grace replies (In-Reply-To names the email Pacer sent her) and Exchange returns the email to nobody@ undelivered.
+  providers.queue('gmail-history.one-reply');
+  providers.queueReplacing('gmail-message.reply', { '<pacer.00000000000000000000a001@outreach.example>': graceMessageId });
+  providers.queue('graph-delta.page-2', 'graph-message.ndr');
+  providers.queueReplacing('graph-message.ndr-body', { '<pacer.00000000000000000000b003@contoso.example>': nobodyMessageId });
+
+  await env.sleep('2 days');
+  expect(sends().length - sendsBefore).toBe(2);
+  expect(await leadOf('google')).toMatchObject({ state: 'replied', dueAt: null });
+  expect(await leadOf('microsoft')).toMatchObject({ state: 'error', dueAt: null, error: 'email to nobody@lead.example bounced: Undeliverable: Hi' });
+  expect(await db.leadAction.count({ where: { identityId: identity.id, kind: 'reply' } })).toBe(1);
+  expect(await db.leadAction.count({ where: { identityId: identity.id, kind: 'bounce' } })).toBe(1);
+  const inboxes = await db.emailInbox.findMany({ where: { identityId: identity.id } });
+  expect(inboxes.map((inbox) => inbox.syncStatus)).toEqual(['ok', 'ok']);
 });
