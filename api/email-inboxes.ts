@@ -213,13 +213,14 @@ export class InboxConnections {
    * and the leads parked while it needed reconnecting are due again at once.
    */
   async reconnected(inbox: EmailInbox): Promise<number> {
-    // `inbox` is the row as the reconnection stored its credentials: its status is still the one before.
-    const previousStatus = inbox.status === 'connected' && inbox.syncStatus === 'needs-reconnect' ? 'needs-reconnect' : inbox.status;
     const { resumed, deliveries } = await this.db.$transaction(async (tx) => {
+      // The status as it is now (the caller's row may predate the breakdown): what this reconnection ends.
+      const before = await tx.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } });
+      const previousStatus = before.status === 'connected' && before.syncStatus === 'needs-reconnect' ? 'needs-reconnect' : before.status;
       // A reply sync that found the credentials broken starts afresh with the new ones.
       const connected = await tx.emailInbox.update({
         where: { id: inbox.id },
-        data: { status: 'connected', statusReason: null, ...(inbox.syncStatus === 'needs-reconnect' ? { syncStatus: null, lastSyncError: null } : {}) },
+        data: { status: 'connected', statusReason: null, ...(before.syncStatus === 'needs-reconnect' ? { syncStatus: null, lastSyncError: null } : {}) },
       });
       const [errored, parked] = await Promise.all([
         tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: inboxDisconnectedError(inbox.email) }, data: { state: 'waiting', error: null } }),

@@ -234,6 +234,15 @@ test('a password that stops working marks the inbox needs-reconnect after one at
     await env.sleep('1 day');
     expect(server.messages.map((message) => message.to[0]).sort()).toEqual(['one@prospects.example', 'two@prospects.example']);
     expect(await db.lead.count({ where: { campaignId: campaign.body.id, state: 'done' } })).toBe(2);
+
+    // Published with their facts (docs/webhooks.md): the breakdown once, the reconnection, then the campaign's end.
+    const events = (await db.webhookEvent.findMany({ where: { workspaceId: stored.workspaceId }, orderBy: { createdAt: 'asc' } })).map((event) => JSON.parse(event.body));
+    const ofInbox = events.filter((event) => event.data.inboxId === id).map((event) => [event.type, event.data.detectedBy ?? event.data.previousStatus]);
+    expect(ofInbox).toEqual([
+      ['inbox.needs_reconnect', 'sending'],
+      ['inbox.reconnected', 'needs-reconnect'],
+    ]);
+    expect(events.filter((event) => event.type === 'campaign.completed' && event.data.campaignId === campaign.body.id).map((event) => event.data.leads)).toEqual([{ done: 2 }]);
   } finally {
     await server.stop();
   }
