@@ -2,12 +2,14 @@
  * POST/GET/DELETE /webhook-endpoints and the delivery log's errors (docs/webhooks.md), on the real
  * API and PostgreSQL. Deliveries themselves: test/workflows/webhooks.workflow.test.ts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import { parseAllowlist } from '../../lib/config';
 import { decryptSecret, webhookSecretAssociatedData } from '../../lib/secrets';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
 import { testKeyring } from '../support/keyring';
+import { ensureWebhookOutboxRelay, webhookOutboxRelayWorkflowId } from '../../workflows/webhook-delivery-contract';
 
 let harness: ApiHarness;
 /** Admits loopback endpoints, as a deployment with WEBHOOK_PRIVATE_HOSTS_ALLOWED=127.0.0.0/8 would. */
@@ -123,4 +125,15 @@ test('without an API key: 401; without the keyring configured: 503', async () =>
   const unconfigured = harness.appWith({ webhooks: undefined });
   const response = await request(unconfigured).post('/webhook-endpoints').set(auth()).send({ url: 'https://hooks.example.com/in' });
   expect(problemOf(response)).toMatchObject({ status: 503 });
+});
+
+test('the API start ensures one outbox relay per task queue: starting it again keeps the one that runs', async () => {
+  const taskQueue = `webhook-relay-test-${randomUUID()}`;
+  await ensureWebhookOutboxRelay(harness.client, taskQueue);
+  const first = await harness.client.workflow.getHandle(webhookOutboxRelayWorkflowId(taskQueue)).describe();
+  await ensureWebhookOutboxRelay(harness.client, taskQueue);
+  const second = await harness.client.workflow.getHandle(webhookOutboxRelayWorkflowId(taskQueue)).describe();
+  expect(second.runId).toBe(first.runId);
+  expect(second.status.name).toBe('RUNNING');
+  await harness.client.workflow.getHandle(webhookOutboxRelayWorkflowId(taskQueue)).terminate('test done');
 });
