@@ -162,6 +162,9 @@ test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps h
     expect(lead.error).toContain('reconnect ada@outreach.example');
     expect(inboxOf.get(lead.email)).toBe('ada@outreach.example');
   }
+  // Each stopped lead was published as lead.failed with the disconnection (docs/webhooks.md).
+  const failed = (await db.webhookEvent.findMany({ where: { type: 'lead.failed' } })).map((event) => JSON.parse(event.body) as { data: { leadId: string; campaignId: string } });
+  expect(new Set(failed.filter((event) => event.data.campaignId === campaign.body.id).map((event) => event.data.leadId))).toEqual(new Set(stopped.map((lead: { id: string }) => lead.id)));
 
   // Friday: the same address reconnects; its leads resume from the same address, never from the other one.
   await skipTo(monday.plus({ days: 4 }).set({ hour: 8 }));
@@ -342,4 +345,14 @@ test('a Google lead who replies (Gmail history shows it) gets no follow-up; a Mi
   expect(await db.leadAction.count({ where: { identityId: identity.id, kind: 'bounce' } })).toBe(1);
   const inboxes = await db.emailInbox.findMany({ where: { identityId: identity.id } });
   expect(inboxes.map((inbox) => inbox.syncStatus)).toEqual(['ok', 'ok']);
+  // lead.replied and lead.bounced were recorded with them, each campaign's completion too (docs/webhooks.md).
+  const leadIds = { google: (await leadOf('google')).id, microsoft: (await leadOf('microsoft')).id };
+  const bodies = (await db.webhookEvent.findMany({ where: { workspaceId: stored.workspaceId } })).map((event) => JSON.parse(event.body) as { type: string; data: Record<string, unknown> });
+  expect(bodies.filter((event) => event.data.leadId === leadIds.google).map((event) => event.type)).toEqual(['lead.replied']);
+  expect(bodies.filter((event) => event.data.leadId === leadIds.microsoft)).toEqual([
+    expect.objectContaining({ type: 'lead.bounced', data: expect.objectContaining({ inboxId: inboxIds.microsoft, reason: 'email to nobody@lead.example bounced: Undeliverable: Hi' }) }),
+  ]);
+  const completions = bodies.filter((event) => event.type === 'campaign.completed' && Object.values(campaigns).includes(event.data.campaignId as string));
+  expect(completions.map((event) => event.data.leads)).toEqual(expect.arrayContaining([{ replied: 1 }, { error: 1 }]));
+  expect(completions).toHaveLength(2);
 });
