@@ -44,7 +44,8 @@ import { gmailMailbox, type GmailMailbox, type GmailMessageRef } from '../integr
 import { graphMailbox, type GraphMailbox } from '../integrations/email/graph-client';
 import { checkMailHost } from '../integrations/email/host-guard';
 import { imapClient } from '../integrations/email/inbox-probe';
-import { GRAPH_READ_SCOPES, googleAccessToken, MailboxApiError, microsoftAccessToken } from '../integrations/email/provider-api';
+import { GRAPH_READ_SCOPES, googleAccessToken, microsoftAccessToken } from '../integrations/email/oauth-tokens';
+import { MailboxApiError } from '../integrations/email/provider-api';
 import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 import { HostNotAllowedError } from '../lib/errors';
 import { decryptSecret, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, SecretDecryptionError, type Keyring } from '../lib/secrets';

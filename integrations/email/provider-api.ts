@@ -3,6 +3,7 @@
  * classified once into a {@link MailboxApiError}:
  *
  * | what happened | code | retryable |
+ * | Pacer's own OAuth client refused: `invalid_client`, `unauthorized_client`, AADSTS7000215/7000222 | configuration | no |
  * | token refused: `invalid_grant`, `interaction_required`, `consent_required`, AADSTS70008/700082/50173/65001 | needs-reconnect | no |
  * | HTTP 401, or 403 that is not a rate limit (a scope or the mailbox's access is missing) | needs-reconnect | no |
  * | HTTP 429, or 403 `rateLimitExceeded` / `userRateLimitExceeded` | rate-limited | yes |
@@ -18,10 +19,8 @@
  * https://learn.microsoft.com/graph/errors (status codes and `error.code`),
  * https://learn.microsoft.com/entra/identity-platform/reference-error-codes (AADSTS numbers).
  */
-import type { GoogleClientConfig, MicrosoftClientConfig } from './senders';
-import { entraErrorNumber, microsoftClient } from './senders';
 
-export type MailboxApiErrorCode = 'needs-reconnect' | 'rate-limited' | 'unavailable' | 'rejected';
+export type MailboxApiErrorCode = 'needs-reconnect' | 'rate-limited' | 'unavailable' | 'rejected' | 'configuration';
 export type MailboxApiProvider = 'Gmail API' | 'Microsoft Graph' | 'Google token endpoint' | 'Microsoft token endpoint';
 
 export class MailboxApiError extends Error {
@@ -40,9 +39,10 @@ export class MailboxApiError extends Error {
 /** Per request, for the whole answer. */
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 30_000;
 
-/** Refresh tokens that no longer work: expired (70008), revoked (700082, 50173), consent withdrawn (65001). */
-const ENTRA_RECONNECT = new Set([70008, 700082, 50173, 65001]);
-const RECONNECT_OAUTH_ERRORS = new Set(['invalid_grant', 'interaction_required', 'consent_required', 'unauthorized_client']);
+/** OAuth error codes meaning the grant no longer works: the owner must connect the inbox again. */
+export const RECONNECT_OAUTH_ERRORS = new Set(['invalid_grant', 'interaction_required', 'consent_required']);
+/** OAuth error codes meaning Pacer's own client (id, secret, grant type) is refused: a deployment problem, not the inbox's. */
+export const CONFIGURATION_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client']);
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'RATE_LIMIT_EXCEEDED']);
 
 /** An error from an HTTP answer (see the module table). `reason` is the provider's error code, when it gave one. */
@@ -50,16 +50,27 @@ export function classifyHttpFailure(provider: MailboxApiProvider, where: string,
   const rateLimited = status === 429 || (status === 403 && reason !== undefined && RATE_LIMIT_REASONS.has(reason));
   const code: MailboxApiErrorCode = rateLimited
     ? 'rate-limited'
-    : status === 401 || status === 403 || (reason !== undefined && RECONNECT_OAUTH_ERRORS.has(reason))
-      ? 'needs-reconnect'
-      : status >= 500
-        ? 'unavailable'
-        : 'rejected';
-  const what = code === 'needs-reconnect' ? 'refused the mailbox access (reconnect the inbox)' : code === 'rate-limited' ? 'is rate limiting' : code === 'unavailable' ? 'failed' : 'refused the request';
+    : reason !== undefined && CONFIGURATION_OAUTH_ERRORS.has(reason)
+      ? 'configuration'
+      : status === 401 || status === 403 || (reason !== undefined && RECONNECT_OAUTH_ERRORS.has(reason))
+        ? 'needs-reconnect'
+        : status >= 500
+          ? 'unavailable'
+          : 'rejected';
+  const what =
+    code === 'needs-reconnect'
+      ? 'refused the mailbox access (reconnect the inbox)'
+      : code === 'configuration'
+        ? "refused Pacer's OAuth client (check GOOGLE_CLIENT_* / MICROSOFT_CLIENT_*)"
+        : code === 'rate-limited'
+          ? 'is rate limiting'
+          : code === 'unavailable'
+            ? 'failed'
+            : 'refused the request';
   return new MailboxApiError(`${provider} ${what} on ${where} (HTTP ${status}${reason ? ` ${reason}` : ''}): ${detail.slice(0, 300)}`, { code, status });
 }
 
-function abortReason(signal: AbortSignal | undefined): Error {
+export function abortReason(signal: AbortSignal | undefined): Error {
   const reason: unknown = signal?.reason;
   return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'cancelled');
 }
@@ -68,7 +79,10 @@ function abortReason(signal: AbortSignal | undefined): Error {
 function networkFailure(provider: MailboxApiProvider, where: string, error: unknown, signal: AbortSignal | undefined, timeoutMs: number): unknown {
   if (signal?.aborted) return abortReason(signal);
   const name = (error as { name?: unknown } | null)?.name;
-  const reason = name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+  // fetch says only "fetch failed"; the socket's own code (ECONNREFUSED, ENOTFOUND, ECONNRESET) is in its cause.
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  const reason =
+    name === 'TimeoutError' || name === 'AbortError' ? `no answer within ${timeoutMs} ms` : typeof cause === 'string' ? cause : error instanceof Error ? error.message : String(error);
   return new MailboxApiError(`${provider} unreachable on ${where}: ${reason}`, { code: 'unavailable' });
 }
 
@@ -134,46 +148,3 @@ export async function requestJson(provider: MailboxApiProvider, request: JsonReq
   throw classifyHttpFailure(provider, request.where, response.status, reason, detail ?? response.statusText);
 }
 
-/** A fresh Gmail access token from the refresh token (POST to the token endpoint, grant_type=refresh_token). */
-export async function googleAccessToken(config: GoogleClientConfig, refreshToken: string, signal?: AbortSignal): Promise<string> {
-  const { body } = await requestJson('Google token endpoint', {
-    method: 'POST',
-    url: config.tokenUrl,
-    where: 'POST token (refresh_token)',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: config.clientId, client_secret: config.clientSecret, refresh_token: refreshToken }).toString(),
-    signal,
-  });
-  const token = (body as { access_token?: unknown }).access_token;
-  if (typeof token !== 'string' || token === '') {
-    throw new MailboxApiError('Google token endpoint answered without an access_token', { code: 'unavailable' });
-  }
-  return token;
-}
-
-/** Graph scope reply sync reads the inbox with (granted at connection: Mail.Read). */
-export const GRAPH_READ_SCOPES = ['https://graph.microsoft.com/Mail.Read'];
-
-/** A Graph access token from the refresh token, through msal-node; Entra's refusals are classified by their AADSTS number. */
-export async function microsoftAccessToken(config: MicrosoftClientConfig, refreshToken: string, scopes: string[], signal?: AbortSignal): Promise<string> {
-  if (signal?.aborted) throw abortReason(signal);
-  const acquire = microsoftClient(config).acquireTokenByRefreshToken({ refreshToken, scopes });
-  // msal-node takes no AbortSignal: a cancellation stops waiting for it.
-  const cancelled = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(abortReason(signal)), { once: true }));
-  try {
-    const result = await Promise.race([acquire, cancelled]);
-    if (!result?.accessToken) throw new MailboxApiError('Microsoft token endpoint answered without an access token', { code: 'unavailable' });
-    return result.accessToken;
-  } catch (error) {
-    if (error instanceof MailboxApiError || signal?.aborted) throw error;
-    const { errorCode, errorMessage, message } = error as { errorCode?: string; errorMessage?: string; message?: string };
-    const text = errorMessage ?? message ?? '';
-    const number = entraErrorNumber(text);
-    const reconnect = (errorCode !== undefined && RECONNECT_OAUTH_ERRORS.has(errorCode)) || (number !== undefined && ENTRA_RECONNECT.has(number));
-    const network = errorCode === 'network_error' || errorCode === 'endpoints_resolution_error' || /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET/.test(text);
-    const reason = number !== undefined ? `AADSTS${number}` : (errorCode ?? 'error');
-    if (reconnect) throw new MailboxApiError(`Microsoft token endpoint refused the refresh token (${reason}): reconnect the inbox`, { code: 'needs-reconnect' });
-    if (network) throw new MailboxApiError(`Microsoft token endpoint unreachable (${reason})`, { code: 'unavailable' });
-    throw new MailboxApiError(`Microsoft token endpoint refused the request (${reason})`, { code: 'rejected' });
-  }
-}

@@ -21,7 +21,8 @@
  * Base URLs and token endpoints are configuration (lib/config) so tests point them at a local
  * server replaying the providers' documented exchanges.
  */
-import { ConfidentialClientApplication } from '@azure/msal-node';
+import { googleAccessToken, microsoftAccessToken } from './oauth-tokens';
+import { MailboxApiError } from './provider-api';
 import { EmailSendError, openSmtpSession, rfc822, type EmailSession, type SmtpConnection } from './smtp-sender';
 
 export type { EmailSession, SentEmail } from './smtp-sender';
@@ -146,24 +147,19 @@ async function googleFailure(provider: string, response: Response): Promise<Emai
   return answeredFailure(provider, response.status, providerCode, detail ?? 'no detail');
 }
 
-/** A Google access token from the refresh token (the token endpoint's refresh_token grant). */
-export async function googleAccessToken(config: GoogleClientConfig, refreshToken: string): Promise<string> {
-  const response = await post('Google token endpoint', config.tokenUrl, {
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: config.clientId, client_secret: config.clientSecret }).toString(),
-  }).catch((error: unknown) => {
-    // No message has been handed over yet, whatever happened to this request.
-    if (error instanceof EmailSendError) throw new EmailSendError(error.message, { code: error.code, retryable: error.retryable, delivery: 'not-delivered', ...(error.providerCode ? { providerCode: error.providerCode } : {}) });
-    throw error;
+/**
+ * An access token could not be had: nothing was handed over. The token endpoints' failures are
+ * classified once (oauth-tokens.ts); here they only take the send contract's words.
+ */
+function tokenFailure(error: unknown): never {
+  if (!(error instanceof MailboxApiError)) throw error;
+  const code = error.code === 'needs-reconnect' ? 'auth-failed' : error.code === 'configuration' ? 'configuration' : error.code === 'rejected' ? 'rejected' : 'connection-failed';
+  throw new EmailSendError(error.message, {
+    code,
+    retryable: error.retryable,
+    delivery: 'not-delivered',
+    ...(error.status === undefined ? {} : { responseCode: error.status }),
   });
-  if (!response.ok) {
-    // Nothing was sent yet, whatever the token endpoint did.
-    const failure = await googleFailure('Google token endpoint', response);
-    throw new EmailSendError(failure.message, { code: failure.code, retryable: failure.retryable, delivery: 'not-delivered', responseCode: response.status, ...(failure.providerCode ? { providerCode: failure.providerCode } : {}) });
-  }
-  const { access_token: accessToken } = (await response.json().catch(() => ({}))) as { access_token?: string };
-  if (!accessToken) throw new EmailSendError('Google token endpoint answered without an access token', { code: 'connection-failed', retryable: true, delivery: 'not-delivered' });
-  return accessToken;
 }
 
 export function gmailSender(config: GoogleClientConfig, refreshToken: string): EmailSender {
@@ -171,7 +167,7 @@ export function gmailSender(config: GoogleClientConfig, refreshToken: string): E
   return {
     provider: 'google',
     async open() {
-      const accessToken = await googleAccessToken(config, refreshToken);
+      const accessToken = await googleAccessToken(config, refreshToken).catch(tokenFailure);
       return {
         async send(email, options = {}) {
           const raw = (await rfc822(email)).toString('base64url');
@@ -190,74 +186,12 @@ export function gmailSender(config: GoogleClientConfig, refreshToken: string): E
   };
 }
 
-/** msal-node for the `common` tenant; outside the public cloud (tests), the login metadata is given instead of discovered. */
-export function microsoftClient(config: MicrosoftClientConfig): ConfidentialClientApplication {
-  const base = config.loginBaseUrl.replace(/\/$/, '');
-  const isPublicCloud = base === 'https://login.microsoftonline.com';
-  const metadata = isPublicCloud
-    ? {}
-    : {
-        authorityMetadata: JSON.stringify({
-          token_endpoint: `${base}/common/oauth2/v2.0/token`,
-          authorization_endpoint: `${base}/common/oauth2/v2.0/authorize`,
-          end_session_endpoint: `${base}/common/oauth2/v2.0/logout`,
-          issuer: `${base}/{tenantid}/v2.0`,
-          jwks_uri: `${base}/common/discovery/v2.0/keys`,
-          response_types_supported: ['code'],
-        }),
-        cloudDiscoveryMetadata: JSON.stringify({
-          tenant_discovery_endpoint: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
-          'api-version': '1.1',
-          metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net'] }],
-        }),
-      };
-  return new ConfidentialClientApplication({
-    auth: { clientId: config.clientId, clientSecret: config.clientSecret, authority: 'https://login.microsoftonline.com/common', ...metadata },
-  });
-}
-
-/** The AADSTS number of an Entra error ("AADSTS70008: The provided authorization code or refresh token has expired…"). */
-export function entraErrorNumber(text: string): number | undefined {
-  const match = /AADSTS(\d+)/.exec(text);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** Refresh tokens that no longer work: expired (70008), revoked/invalid grant (700082, 50173), consent withdrawn (65001). */
-const ENTRA_RECONNECT = new Set([70008, 700082, 50173, 65001]);
-
-/** An access token for Graph from the refresh token (msal-node); failures are `not-delivered`, nothing was sent. */
-async function graphAccessToken(client: ConfidentialClientApplication, refreshToken: string): Promise<string> {
-  try {
-    const result = await client.acquireTokenByRefreshToken({ refreshToken, scopes: GRAPH_SEND_SCOPES });
-    if (!result) throw new Error('no token');
-    return result.accessToken;
-  } catch (error) {
-    const { errorCode, errorMessage, message } = error as { errorCode?: string; errorMessage?: string; message?: string };
-    const text = errorMessage ?? message ?? '';
-    const number = entraErrorNumber(text);
-    const reconnect = errorCode === 'invalid_grant' || (number !== undefined && ENTRA_RECONNECT.has(number));
-    // AADSTS7000215 / 7000222: Pacer's client secret is wrong or expired (a deployment problem).
-    const misconfigured = number === 7000215 || number === 7000222 || errorCode === 'invalid_client';
-    const code = misconfigured ? 'configuration' : reconnect ? 'auth-failed' : 'connection-failed';
-    const detail = number ? `AADSTS${number}` : (text.split('\n')[0] ?? '');
-    return Promise.reject(
-      new EmailSendError(`Microsoft token failed (${code}${code === 'connection-failed' ? ', retryable' : ''}): ${detail}`, {
-        code,
-        retryable: code === 'connection-failed',
-        delivery: 'not-delivered',
-        ...(reconnect ? { providerCode: 'invalid_grant' } : errorCode ? { providerCode: errorCode } : {}),
-      }),
-    );
-  }
-}
-
 export function graphSender(config: MicrosoftClientConfig, refreshToken: string): EmailSender {
-  const client = microsoftClient(config);
   const graph = config.graphBaseUrl.replace(/\/$/, '');
   return {
     provider: 'microsoft',
     async open() {
-      const accessToken = await graphAccessToken(client, refreshToken);
+      const accessToken = await microsoftAccessToken(config, refreshToken, GRAPH_SEND_SCOPES).catch(tokenFailure);
       return {
         async send(email, options = {}) {
           // Graph accepts a MIME message as base64 text/plain; the Message-ID inside it is kept.

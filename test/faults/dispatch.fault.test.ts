@@ -196,7 +196,7 @@ test('failures before the hand-over send nothing and record nothing: the lead sa
   const cases = [
     { inbox: wrongKey, lead: 'lead.wrong-key@lead.example', reason: 'PACER_ENCRYPTION_KEYS', counted: 'failed-permanent' },
     { inbox: google, lead: 'lead.google@lead.example', reason: 'GOOGLE_CLIENT_ID', counted: 'failed-permanent' },
-    { inbox: microsoft, lead: 'lead.microsoft@lead.example', reason: 'Microsoft token failed', counted: 'failed-transient' },
+    { inbox: microsoft, lead: 'lead.microsoft@lead.example', reason: 'Microsoft token endpoint unreachable', counted: 'failed-transient' },
     { inbox: hanging, lead: 'lead.hangs@lead.example', reason: 'timeout', counted: 'failed-transient' },
   ];
   for (const { inbox, lead } of cases) await emailCampaign(identity.id, inbox.id, [lead]);

@@ -140,6 +140,16 @@ test('a revoked refresh token: the inbox shows needs-reconnect and the activity 
   expect(saved.lastSyncError).not.toContain(REFRESH_TOKEN);
 });
 
+test("Pacer's own client refused (invalid_client): the inbox is not blamed (failing, not needs-reconnect), the error names the configuration", async () => {
+  const { inbox: row } = await inbox('5821900');
+  google.queue('google-token.invalid-client');
+  const failure = await activities.syncInboxReplies({ inboxId: row.id }).catch((error: unknown) => error);
+  expect(failure).toMatchObject({ type: 'ReplySyncError', nonRetryable: true });
+  const saved = await db.emailInbox.findUniqueOrThrow({ where: { id: row.id } });
+  expect(saved).toMatchObject({ syncStatus: 'failing', gmailHistoryId: '5821900' });
+  expect(saved.lastSyncError).toMatch(/refused Pacer's OAuth client .*HTTP 401 invalid_client/);
+});
+
 test('Gmail failing (500), or closing the connection after the request arrived: the inbox shows failing, the error is retryable, the position stays', async () => {
   const { inbox: row } = await inbox('5821900');
   google.queue('google-token.success', 'gmail-history.unavailable');

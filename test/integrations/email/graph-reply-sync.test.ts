@@ -118,6 +118,16 @@ test('an expired refresh token (AADSTS70008): needs-reconnect on the inbox, no r
   expect(saved.lastSyncError).toMatch(/AADSTS70008/);
 });
 
+test("AADSTS7000215 (Pacer's client secret is wrong): the inbox is not blamed (failing, not needs-reconnect)", async () => {
+  const { inbox: row } = await inbox();
+  microsoft.queue('microsoft-token.aadsts7000215');
+  const failure = await activities.syncInboxReplies({ inboxId: row.id }).catch((error: unknown) => error);
+  expect(failure).toMatchObject({ type: 'ReplySyncError', nonRetryable: true });
+  const saved = await db.emailInbox.findUniqueOrThrow({ where: { id: row.id } });
+  expect(saved.syncStatus).toBe('failing');
+  expect(saved.lastSyncError).toMatch(/AADSTS7000215.*MICROSOFT_CLIENT_SECRET/);
+});
+
 test('Graph throttling (429) and a connection closed mid-request: failing, retryable, the delta position is unchanged', async () => {
   const stored = `${microsoft.baseUrl}${DELTA}?$deltatoken=kept`;
   const { inbox: row } = await inbox(stored);
