@@ -60,14 +60,6 @@ export async function startDeliveries(starter: WebhookDeliveryStarter | undefine
 }
 
 /**
- * Records and starts events on their own, for facts written outside a transaction this code owns.
- * Prefer recordEvents inside the fact's transaction where there is one.
- */
-export async function publishEvents(db: Database, starter: WebhookDeliveryStarter | undefined, events: readonly WebhookEventInput[]): Promise<void> {
-  await startDeliveries(starter, await recordEvents(db, events));
-}
-
-/**
  * Inside the transaction that took a lead of `campaignId` out of `waiting`: when no lead of the
  * campaign waits any more, records campaign.completed. A lock per campaign makes concurrent finishers
  * take turns, so the last one sees the others' leads finished (none misses the completion); two that
@@ -84,11 +76,6 @@ export async function recordCampaignCompletion(tx: Prisma.TransactionClient, cam
   const leads = Object.fromEntries(counts.map((row) => [row.state, row._count._all]));
   const lastLeadChangeAt = Math.max(...counts.map((row) => row._max.updatedAt?.getTime() ?? 0));
   return recordEvents(tx, [campaignCompleted(campaign, { leads, lastLeadChangeAt })]);
-}
-
-/** Checks campaign completion after a lead's final write committed elsewhere (a batch transaction), and starts the event. */
-export async function publishCampaignCompletion(db: Database, starter: WebhookDeliveryStarter | undefined, campaignId: string): Promise<void> {
-  await startDeliveries(starter, await db.$transaction((tx) => recordCampaignCompletion(tx, campaignId)));
 }
 
 /**
