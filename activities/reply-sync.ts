@@ -46,7 +46,7 @@ import { checkMailHost } from '../integrations/email/host-guard';
 import { imapClient } from '../integrations/email/inbox-probe';
 import { GRAPH_READ_SCOPES, googleAccessToken, microsoftAccessToken } from '../integrations/email/oauth-tokens';
 import { MailboxApiError } from '../integrations/email/provider-api';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
 import { HostNotAllowedError } from '../lib/errors';
 import { decryptSecret, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, SecretDecryptionError, type Keyring } from '../lib/secrets';
 

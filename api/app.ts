@@ -16,8 +16,9 @@ import { linkedinAccountRoutes, linkedinWebhookRoutes, type LinkedinApiSettings 
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
 import { httpMetrics, operationsRoutes, readinessCheck } from './operations';
+import { pageAssets, pageSecurity } from './pages';
 import { shareInboxActions } from './share-inbox-actions';
-import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
+import { publicShareRoutes, shareHeaders, shareLinkRoutes, shareSignInOrigins, type ShareLinkOptions } from './share-links';
 import { WarmupWorkflows, warmupRoutes } from './warmup';
 import { webhookEndpointRoutes, type WebhookApiSettings } from './webhook-endpoints';
 import { temporalWebhookDeliveries } from '../workflows/webhook-delivery-contract';
@@ -45,21 +46,22 @@ export interface ApiDependencies {
   linkedin?: LinkedinApiSettings;
   /** Event webhook endpoints (keyring, SSRF allowlist, https rule); their routes answer 503 without it. */
   webhooks?: WebhookApiSettings;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client address. */
+  trustProxy?: false | number | string[];
 }
 
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use(httpMetrics);
-  app.use(helmet());
+  app.use(helmet(pageSecurity({ formActionOrigins: shareSignInOrigins(deps.shareLinks, deps.oauth), https: deps.shareLinks?.publicBaseUrl.startsWith('https://') ?? false })));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
   app.use(operationsRoutes({ readiness: readinessCheck(deps.db, deps.identityWorkflows.client, deps.logger), metricsToken: deps.metricsToken }));
   app.use(openApiRoutes());
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(pageAssets());
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   const warmups = new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue);
   // Events the API publishes (an inbox reconnected, a LinkedIn account lost) start their deliveries at once.
@@ -71,12 +73,15 @@ export function createApp(deps: ApiDependencies): Express {
     webhookDeliveries,
   );
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
-  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
-  const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
+  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth, deps.logger);
+  const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth), ...deps.shareLinks };
   const now = deps.now ?? (() => Promise.resolve(Date.now()));
-  // Public, before the API key check: the token in the path is the only credential.
+  // Public, before the API key check and the JSON-only body rule: the token in the path is the only
+  // credential, and the share page's forms post application/x-www-form-urlencoded.
   app.use('/share', shareHeaders);
   app.use(publicShareRoutes(deps.db, deps.logger, shareLinks));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   // Called by the LinkedIn automation service: the URL's token or the webhook's secret header authenticates it.
   app.use(linkedinWebhookRoutes(deps.db, deps.identityWorkflows, deps.linkedin, now, deps.logger, webhookDeliveries));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));

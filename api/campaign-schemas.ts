@@ -8,14 +8,14 @@ const delayMinutes = z
   .max(365 * 24 * 60, 'must be at most a year');
 
 /** Step kinds as the API names them (domain/steps: each spends one action kind's budget). */
-export const campaignStepSchema: z.ZodType<CampaignStep> = z.discriminatedUnion('kind', [
+export const campaignStepSchema = z.discriminatedUnion('kind', [
   // LinkedIn caps invitation notes at 300 characters.
   z.strictObject({ kind: z.literal('linkedin-connection-request'), delayMinutes, note: z.string().max(300).optional() }),
   z.strictObject({ kind: z.literal('linkedin-message'), delayMinutes, text: z.string().trim().min(1).max(8000) }),
   z.strictObject({ kind: z.literal('linkedin-profile-scrape'), delayMinutes }),
   z.strictObject({ kind: z.literal('linkedin-like'), delayMinutes }),
   z.strictObject({ kind: z.literal('email'), delayMinutes, subject: z.string().trim().min(1).max(998), body: z.string().min(1).max(100_000) }),
-]);
+]) satisfies z.ZodType<CampaignStep>;
 
 export const createCampaignSchema = z.strictObject({
   identityId: z.uuid(),

@@ -1,19 +1,20 @@
 /**
  * Where Entra sends an administrator back after the admin consent page (the `adminConsentUrl` of an
  * `admin-approval-required` answer, https://learn.microsoft.com/entra/identity-platform/v2-admin-consent):
- * `?admin_consent=True&tenant=…&scope=…` once granted, or `?error=…&error_description=…`. No API key
- * and no state: the answer only says what happened, it changes nothing; the user connects again.
+ * `?admin_consent=True&tenant=…&scope=…` once granted, or `?error=…&error_description=…`. A person's
+ * browser lands here, so the answer is a page (as every OAuth ending, docs/share-links.md): granted,
+ * or the refusal with its guidance. No API key and no state: it changes nothing; users connect again.
  * Register `<PUBLIC_BASE_URL>/oauth/microsoft/admin-consent` as a redirect URI of the Entra app.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { classifyOAuthError } from '../domain/oauth-errors';
-import { InboxConnectionError } from '../lib/errors';
-import { parseInput } from './problem';
+import { classifyOAuthError, describeOAuthFailure } from '../domain/oauth-errors';
+import { sendPage } from './pages';
 
 export const ADMIN_CONSENT_PATH = '/oauth/microsoft/admin-consent';
 
-const adminConsentQuery = z.object({
+/** What Entra adds to the redirect (granted, or the error). */
+export const adminConsentQuery = z.object({
   admin_consent: z.string().max(10).optional(),
   tenant: z.string().max(200).optional(),
   scope: z.string().max(2000).optional(),
@@ -24,17 +25,25 @@ const adminConsentQuery = z.object({
 export function adminConsentRoutes(): Router {
   const router = Router();
   router.get(ADMIN_CONSENT_PATH, (request, response) => {
-    const query = parseInput(adminConsentQuery, request.query);
-    if (query.admin_consent?.toLowerCase() === 'true' && !query.error) {
-      response.json({
-        adminConsent: 'granted',
-        tenant: query.tenant ?? null,
-        next: 'Consent is granted for the whole organisation. Each user can now connect their Microsoft 365 inbox (it can take a few minutes to apply).',
+    response.setHeader('Cache-Control', 'no-store');
+    const query = adminConsentQuery.safeParse(request.query);
+    if (!query.success) {
+      sendPage(response, 400, 'message', { title: 'This address is not one Microsoft sends', paragraphs: ['Nothing was changed. Open the admin consent link again from the start.'] });
+      return;
+    }
+    if (query.data.admin_consent?.toLowerCase() === 'true' && !query.data.error) {
+      sendPage(response, 200, 'message', {
+        title: 'Admin consent granted',
+        paragraphs: [
+          `Consent is granted for the whole organisation${query.data.tenant ? ` (tenant ${query.data.tenant})` : ''}.`,
+          'Each user can now connect their Microsoft 365 inbox again (it can take a few minutes to apply). You can close this page.',
+        ],
       });
       return;
     }
-    const failure = classifyOAuthError({ error: query.error ?? 'admin_consent_not_granted', ...(query.error_description ? { description: query.error_description } : {}) });
-    throw new InboxConnectionError({ ...failure, side: 'admin-consent' }, `Entra answered ${/AADSTS\d+/.exec(query.error_description ?? '')?.[0] ?? query.error ?? 'without granting consent'}`);
+    const { code } = classifyOAuthError({ error: query.data.error ?? 'admin_consent_not_granted', ...(query.data.error_description ? { description: query.data.error_description } : {}) });
+    const { title, guidance } = describeOAuthFailure(code);
+    sendPage(response, 422, 'message', { title, paragraphs: ['Consent was not granted; nothing was changed.', guidance] });
   });
   return router;
 }

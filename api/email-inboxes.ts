@@ -13,7 +13,7 @@ import { inboxReconnected, leadFailed, type WebhookDeliveryStarter } from '../do
 import type { Resolver } from '../integrations/email/host-guard';
 import { validateInbox } from '../integrations/email/inbox-probe';
 import { MICROSOFT_REVOCATION, revokeGoogleRefreshToken, type RevocationOutcome } from '../integrations/email/oauth-connect';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
 import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '../lib/errors';
 import { decryptSecret, encryptSecret, type Keyring } from '../lib/secrets';
 import { requireOperator } from './admin';
@@ -99,6 +99,9 @@ export function inboxView(inbox: EmailInbox, now = Date.now()) {
   };
 }
 
+/** The code of the 409 that refuses an address another identity of the workspace holds. */
+export const ADDRESS_IN_USE = 'address-in-use';
+
 /**
  * SPEC: one address, one identity per workspace (two identities on one address would double its
  * daily and hourly caps). Inside the transaction that stores the inbox: a lock on (workspace, address)
@@ -114,7 +117,7 @@ export async function claimAddress(tx: Prisma.TransactionClient, claim: { worksp
   if (holder) {
     const name = `${holder.identity.firstName} ${holder.identity.lastName}`.trim();
     throw new ConflictError(`${claim.email} is already connected to identity ${name} (${holder.identity.id}); disconnect it there first`, {
-      code: 'address-in-use',
+      code: ADDRESS_IN_USE,
       identityId: holder.identity.id,
       identityName: name,
     });

@@ -42,7 +42,13 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
     metricsToken: config.metrics.token,
-    shareLinks: { publicBaseUrl: config.publicBaseUrl, linkedin },
+    trustProxy: config.trustProxy,
+    shareLinks: {
+      publicBaseUrl: config.publicBaseUrl,
+      linkedin,
+      // The automation service hosts its sign-in pages on its own origin (the simulator's and Unipile's are known).
+      ...(linkedin.adapter === 'http' ? { linkedinSignInOrigins: [new URL(required(config.linkedinGateway.baseUrl, 'LINKEDIN_GATEWAY_URL')).origin] } : {}),
+    },
     linkedin: { gateway: linkedin, publicBaseUrl: config.publicBaseUrl, unipileWebhookSecret: config.unipileWebhookSecret },
     email: {
       keyring: keyringFor(config),
@@ -56,6 +62,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       redirectBaseUrl: config.publicBaseUrl,
       google: config.email.google,
       microsoft: config.email.microsoft,
+      googleAuthorizeUrl: config.email.googleAuthorizeUrl,
+      returnOrigins: config.email.oauthReturnOrigins,
     },
     webhooks: { keyring: keyringFor(config), privateHostsAllowed: config.webhooks.privateHostsAllowed, requireHttps: config.webhooks.requireHttps },
   });

@@ -113,3 +113,8 @@ export function adminConsentUrl(input: { loginBaseUrl: string; tenant?: string |
   const tenant = /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(given) ? given : 'organizations';
   return `${input.loginBaseUrl.replace(/\/+$/, '')}/${tenant}/v2.0/adminconsent?${query.toString()}`;
 }
+
+/** The title and guidance of a failure code (the share page shows them after the provider sends the browser back). */
+export function describeOAuthFailure(code: OAuthFailureCode): OAuthFailure {
+  return { code, ...FAILURES[code] };
+}

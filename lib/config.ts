@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../domain/network-address';
-import type { GoogleClientConfig, MicrosoftClientConfig } from '../integrations/email/senders';
 
 const optionalString = z
   .string()
@@ -68,7 +67,32 @@ const environmentSchema = z.object({
   MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  GOOGLE_OAUTH_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://accounts.google.com/o/oauth2/v2/auth'),
+  OAUTH_RETURN_URL_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
 });
+
+/** Pacer's OAuth client at Google (sending, reply sync, revocation); the URLs are configuration so tests point them at a local server. */
+export interface GoogleClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** https://oauth2.googleapis.com/token */
+  tokenUrl: string;
+  /** https://gmail.googleapis.com/ */
+  gmailRootUrl: string;
+  /** https://oauth2.googleapis.com/revoke (the default when unset). */
+  revokeUrl?: string;
+}
+
+/** Pacer's multi-tenant Entra application (sending and reply sync through Graph). */
+export interface MicrosoftClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** https://login.microsoftonline.com (the `common` tenant is used). */
+  loginBaseUrl: string;
+  /** https://graph.microsoft.com */
+  graphBaseUrl: string;
+}
 
 export interface Config {
   environment: 'development' | 'test' | 'production';
@@ -129,6 +153,10 @@ export interface Config {
     microsoft: MicrosoftClientConfig | undefined;
     /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
     oauthStateSecret: string | undefined;
+    /** Google's consent page (GOOGLE_OAUTH_AUTHORIZE_URL); tests point it at a local server. */
+    googleAuthorizeUrl: string;
+    /** Origins an API caller's `returnUrl` may point to after Google / Microsoft sign-in (OAUTH_RETURN_URL_ORIGINS). */
+    oauthReturnOrigins: string[];
   };
   /** Event webhooks out (docs/webhooks.md). */
   webhooks: {
@@ -137,6 +165,8 @@ export interface Config {
     /** In production endpoint URLs must be https. */
     requireHttps: boolean;
   };
+  /** Express `trust proxy` (TRUST_PROXY): false, a number of proxy hops, or the proxies' addresses / CIDRs. */
+  trustProxy: TrustProxy;
 }
 
 /** Paths as the Temporal CLI reads them (TEMPORAL_TLS_CERT…), so `npm run temporal` works with the same environment. */
@@ -148,6 +178,9 @@ export interface TemporalConnectionConfig {
   serverName: string | undefined;
   apiKey: string | undefined;
 }
+
+/** What Express's `trust proxy` is given: never `true`, which would let any client choose its address. */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -164,6 +197,58 @@ export function parseAllowlist(value: string | undefined, variable = 'EMAIL_PRIV
       if (!cidr) throw new ConfigError(`${variable}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
       return cidr;
     });
+}
+
+/**
+ * `OAUTH_RETURN_URL_ORIGINS`: comma-separated http(s) origins (`https://app.example.com`); an entry with
+ * a path, query or credentials is a start-up error, because only the origin is compared.
+ */
+export function parseReturnOrigins(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      let url: URL;
+      try {
+        url = new URL(entry);
+      } catch {
+        throw new ConfigError(`OAUTH_RETURN_URL_ORIGINS: "${entry}" is not an origin (e.g. https://app.example.com)`);
+      }
+      const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+      if (!/^https?:$/.test(url.protocol) || !bare) {
+        throw new ConfigError(`OAUTH_RETURN_URL_ORIGINS: "${entry}" must be an http(s) origin only, e.g. https://app.example.com (no path)`);
+      }
+      return url.origin;
+    });
+}
+
+/**
+ * `TRUST_PROXY`: unset or `false` (the socket address is the client), a number of reverse-proxy hops
+ * in front of the API (0–10), or comma-separated proxy addresses / CIDRs / Express names (`loopback`,
+ * `linklocal`, `uniquelocal`). `true` is refused: it would take the left-most X-Forwarded-For entry,
+ * which any client can write.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY=true would let any client pick its own address through X-Forwarded-For: give the number of proxies in front of the API (e.g. 1) or their addresses');
+  }
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY: ${hops} hops is not plausible (0–10)`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (!['loopback', 'linklocal', 'uniquelocal'].includes(entry) && !parseCidr(entry)) {
+      throw new ConfigError(`TRUST_PROXY: "${entry}" is neither a number of hops, an IP address or CIDR, nor loopback / linklocal / uniquelocal`);
+    }
+  }
+  return entries;
 }
 
 /** The one place that reads the environment. */
@@ -225,11 +310,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
           : undefined,
       oauthStateSecret: env.OAUTH_STATE_SECRET,
+      googleAuthorizeUrl: env.GOOGLE_OAUTH_AUTHORIZE_URL,
+      oauthReturnOrigins: parseReturnOrigins(env.OAUTH_RETURN_URL_ORIGINS),
     },
     webhooks: {
       privateHostsAllowed: parseAllowlist(env.WEBHOOK_PRIVATE_HOSTS_ALLOWED, 'WEBHOOK_PRIVATE_HOSTS_ALLOWED'),
       requireHttps: env.NODE_ENV === 'production',
     },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }
 

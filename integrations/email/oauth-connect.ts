@@ -22,7 +22,7 @@
 import { graphMailboxAddress } from './graph-client';
 import { DEFAULT_PROVIDER_TIMEOUT_MS } from './provider-api';
 import { microsoftClient } from './oauth-tokens';
-import type { GoogleClientConfig, MicrosoftClientConfig } from './senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../../lib/config';
 
 /** What Entra or Graph answered when a connection failed: the OAuth `error` and its description (with the AADSTS number). */
 export class MicrosoftSignInError extends Error {

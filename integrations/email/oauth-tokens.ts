@@ -13,7 +13,7 @@
  */
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { abortReason, CONFIGURATION_OAUTH_ERRORS, MailboxApiError, RECONNECT_OAUTH_ERRORS, requestJson } from './provider-api';
-import type { GoogleClientConfig, MicrosoftClientConfig } from './senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../../lib/config';
 
 /** msal-node for the `common` tenant; outside the public cloud (tests), the login metadata is given instead of discovered. */
 export function microsoftClient(config: MicrosoftClientConfig): ConfidentialClientApplication {

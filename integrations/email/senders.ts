@@ -21,6 +21,7 @@
  * Base URLs and token endpoints are configuration (lib/config) so tests point them at a local
  * server replaying the providers' documented exchanges.
  */
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../../lib/config';
 import { googleAccessToken, microsoftAccessToken } from './oauth-tokens';
 import { MailboxApiError } from './provider-api';
 import { EmailSendError, openSmtpSession, rfc822, type EmailSession, type SmtpConnection } from './smtp-sender';
@@ -31,26 +32,6 @@ export interface EmailSender {
   readonly provider: 'imap-smtp' | 'google' | 'microsoft';
   /** Connects and authenticates; rejects with an EmailSendError whose delivery is `not-delivered`. */
   open(): Promise<EmailSession>;
-}
-
-export interface GoogleClientConfig {
-  clientId: string;
-  clientSecret: string;
-  /** https://oauth2.googleapis.com/token */
-  tokenUrl: string;
-  /** https://gmail.googleapis.com/ */
-  gmailRootUrl: string;
-  /** https://oauth2.googleapis.com/revoke (the default when unset). */
-  revokeUrl?: string;
-}
-
-export interface MicrosoftClientConfig {
-  clientId: string;
-  clientSecret: string;
-  /** https://login.microsoftonline.com (the `common` tenant is used). */
-  loginBaseUrl: string;
-  /** https://graph.microsoft.com */
-  graphBaseUrl: string;
 }
 
 /** Graph scopes for sending (the connect flow asks for the full set, SPEC §3). */

@@ -207,7 +207,9 @@ interface HostedAuthSession {
   completedAccountId: string | null;
 }
 
-const HOSTED_AUTH_PREFIX = 'https://linkedin-simulator.invalid/hosted-auth/';
+/** Where the simulator's hosted sign-in pages point: a reserved name, since it has no sign-in page (tests complete it with completeHostedAuth). */
+export const SIMULATOR_SIGN_IN_ORIGIN = 'https://linkedin-simulator.invalid';
+const HOSTED_AUTH_PREFIX = `${SIMULATOR_SIGN_IN_ORIGIN}/hosted-auth/`;
 const IMPLICIT_ACCOUNT_PREFIX = 'sim-implicit-';
 
 const emptyIdentityState = (): IdentityState => ({

@@ -87,6 +87,8 @@ export interface UnipileGatewayOptions {
 }
 
 export const DEFAULT_UNIPILE_TIMEOUT_MS = 30_000;
+/** Where Unipile's hosted sign-in pages live (the share page's forms may be redirected there). */
+export const UNIPILE_SIGN_IN_ORIGIN = 'https://account.unipile.com';
 /** A message with the same text to the same person this recently is taken as already sent. */
 export const RECENT_MESSAGE_WINDOW_MS = 24 * 3600 * 1000;
 /** Page size asked for in lists (Unipile allows up to 250 for invitations). */

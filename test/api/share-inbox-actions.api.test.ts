@@ -105,9 +105,38 @@ test('the link starts Google sign-in for its own identity; a Google inbox reconn
   expect(again.status).toBe(200);
   expect(new URL(again.body.authorizationUrl).hostname).toBe('accounts.google.com');
 
+  // Not configured: plain words for the link holder, the details for the operator's log.
   const microsoft = await request(harness.app).post(`${base}/oauth/microsoft/start`).send({});
   expect(microsoft.status).toBe(503);
-  expect(microsoft.body.detail).toContain('MICROSOFT_CLIENT_ID');
+  expect(microsoft.body.detail).toMatch(/Microsoft sign-in is not available right now/);
+  expect(microsoft.text).not.toContain('MICROSOFT_');
+});
+
+// Before the wrong password: Dovecot then delays logins from this address for a while.
+test('an address another identity holds is refused through the link (409 for JSON, a banner for the form) without naming that identity', async () => {
+  const holder = await identityWithLink('Holder');
+  const held = await request(harness.app).post(`${holder.base}/email-accounts`).send(imapBody(PASSWORD, 'taken@share-test.example'));
+  expect([held.status, held.body.detail]).toEqual([201, undefined]);
+  const { identityId, base } = await identityWithLink('Second');
+  const token = base.split('/')[2]!;
+
+  const json = await request(harness.app).post(`${base}/email-accounts`).send(imapBody(PASSWORD, 'taken@share-test.example'));
+  expect(json.status).toBe(409);
+  expect(json.body).toMatchObject({ code: 'address-in-use' });
+  expect(json.text).not.toContain('Holder');
+  expect(json.text).not.toContain(holder.identityId);
+
+  // The page's cookie is Secure under an https PUBLIC_BASE_URL: the form is posted to an app on http.
+  const agent = request.agent(harness.appWith({ shareLinks: { publicBaseUrl: 'http://pacer.example.test', linkedin: harness.linkedin } }));
+  const csrf = /name="csrf" value="([^"]+)"/.exec((await agent.get(`/share/${token}`).set('Accept', 'text/html')).text)?.[1] ?? '';
+  const servers = { imapHost: '127.0.0.1', imapPort: String(dovecot.port), imapSecurity: 'none', smtpHost: '127.0.0.1', smtpPort: String(smtp.port), smtpSecurity: 'none' };
+  const posted = await agent.post(`${base}/email-accounts`).type('form').send({ csrf, email: 'taken@share-test.example', username: ADDRESS, password: PASSWORD, ...servers });
+  expect(posted.status).toBe(303);
+  expect(posted.headers.location).toBe(`/share/${token}?status=failed&code=address-in-use&provider=imap#result`);
+  const shown = await agent.get(posted.headers.location!.replace('#result', '')).set('Accept', 'text/html');
+  expect(shown.text).toContain('This address is already in use');
+  expect(shown.text).not.toContain('Holder');
+  expect(await harness.db.emailInbox.count({ where: { identityId } })).toBe(0);
 });
 
 test('a wrong password through the link gets the same classified 422 as the API, and stores nothing', async () => {

@@ -9,10 +9,11 @@ import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../sup
 
 let harness: ApiHarness;
 let apiKey: string;
+let workspaceId: string;
 
 beforeAll(async () => {
   harness = await startApiHarness();
-  ({ apiKey } = await createWorkspaceWithKey(harness.db, 'api-faults'));
+  ({ apiKey, workspaceId } = await createWorkspaceWithKey(harness.db, 'api-faults'));
 });
 afterAll(() => harness?.stop());
 
@@ -71,7 +72,8 @@ test('a forged signal cannot push limits past the hard ceilings, even before the
 });
 
 test('NUL characters and lone surrogates get 422 naming the field, and nothing is written', async () => {
-  const before = await harness.db.identity.count();
+  // This workspace's only: other test files create identities in the same database meanwhile.
+  const before = await harness.db.identity.count({ where: { workspaceId } });
   const nul = await request(harness.app).post('/identities').set(auth()).send({ firstName: 'N\u0000L', lastName: 'Lovelace', workingHours });
   expect(nul.status).toBe(422);
   expect(nul.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -84,7 +86,7 @@ test('NUL characters and lone surrogates get 422 naming the field, and nothing i
     .send('{"firstName":"Ada","lastName":"\\ud800","workingHours":{"timeZone":"Europe/Paris","days":["MON"],"start":"09:00","end":"18:00"}}');
   expect(surrogate.status).toBe(422);
   expect(surrogate.body.errors).toEqual([{ field: 'lastName', message: expect.stringContaining('surrogate') }]);
-  expect(await harness.db.identity.count()).toBe(before);
+  expect(await harness.db.identity.count({ where: { workspaceId } })).toBe(before);
 });
 
 test('a 1,000-lead import with one NUL row keeps the 999 good rows and reports the bad one', async () => {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import { gmailSender, graphSender, type EmailSender, type GoogleClientConfig, type MicrosoftClientConfig } from '../../../integrations/email/senders';
+import { gmailSender, graphSender, type EmailSender } from '../../../integrations/email/senders';
+import type { GoogleClientConfig, MicrosoftClientConfig } from '../../../lib/config';
 import { deterministicMessageId, EmailSendError, type OutgoingEmail } from '../../../integrations/email/smtp-sender';
 import { providerFixture, startProviderReplayServer, type ProviderReplayServer } from '../../support/provider-replay-server';
 
