@@ -72,7 +72,7 @@ export default tseslint.config(
       files: ['api/**/*.ts'],
       patterns: [
         { regex: '(^|/)(activities|scripts|bench|test)(/|$)|(^|/)worker$', message: 'The API process must not load activities or the worker.' },
-        { regex: '(^|/)workflows/(?!identity-contract$|warmup-contract$)', message: 'api/ imports only the workflows\' contracts (workflows/*-contract), never workflow code.' },
+        { regex: '(^|/)workflows/(?!identity-contract$|warmup-contract$|webhook-delivery-contract$)', message: 'api/ imports only the workflows\' contracts (workflows/*-contract), never workflow code.' },
       ],
     },
   ]),

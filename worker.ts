@@ -2,6 +2,7 @@
  * Worker entry point. `npm run worker` runs only a worker (scale-out: run N of these);
  * `npm start` runs one in-process with the API.
  */
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type PacerActivities } from './activities';
 import { createDatabase } from './db/client';
@@ -12,6 +13,7 @@ import { createLogger, type Logger } from './lib/logger';
 import { serveMetrics } from './lib/metrics';
 import { keyringFor } from './lib/secrets';
 import { temporalConnectionOptions } from './lib/temporal-connection';
+import { temporalWebhookDeliveries } from './workflows/webhook-delivery-contract';
 
 export interface PacerWorkerDependencies {
   connection: NativeConnection;
@@ -82,6 +84,11 @@ export async function runWorker(config: Config, logger: Logger, signal: AbortSig
         warmup: selectWarmupProvider({ environment: config.environment, ...config.warmupProvider }, { logger }),
         emailProviders: { google: config.email.google, microsoft: config.email.microsoft },
         mailHosts: { privateHostsAllowed: config.email.privateHostsAllowed, timeoutMs: config.email.connectTimeoutMs },
+        // Activities publish events too: they start delivery workflows through the worker's own connection.
+        webhooks: {
+          deliveries: temporalWebhookDeliveries(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue, logger),
+          privateHostsAllowed: config.webhooks.privateHostsAllowed,
+        },
       }),
     });
     // The stop may have been asked for while the worker was being built (bundling takes seconds).

@@ -17,12 +17,14 @@
  */
 import type { EmailInbox, Lead, Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
+import { recordEvents, startDeliveries } from '../db/webhook-events';
 import type { StepOutcome } from '../domain/dispatch';
 import { effectiveInboxRate, rateOverrideOf } from '../domain/inbox-rate';
 import type { Cidr } from '../domain/network-address';
 import { chooseInbox, emailCapacity, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
 import { campaignSteps, type CampaignStep } from '../domain/steps';
 import { renderTemplate } from '../domain/templates';
+import { inboxNeedsReconnect, type WebhookDeliveryStarter } from '../domain/webhooks';
 import { checkMailHost, HostLookupError } from '../integrations/email/host-guard';
 import { gmailSender, graphSender, smtpSender, type EmailSender } from '../integrations/email/senders';
 import type { GoogleClientConfig, MicrosoftClientConfig } from '../lib/config';
@@ -31,7 +33,7 @@ import { HostNotAllowedError } from '../lib/errors';
 import { recordActionDeferred, recordEmailSent, type EmailSendResult } from '../lib/metrics';
 import { decryptSecret, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, SecretDecryptionError, type Keyring } from '../lib/secrets';
 import { actionClock, assertBeforeDeadline, type ActionClock } from './action-support';
-import { activeWaiting, advance, failLead, idempotencyKeyOf, retryLeadLater, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
+import { activeWaiting, advance, commitAdvance, failLead, idempotencyKeyOf, retryLeadLater, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
 import { warmingInboxes, warmupHold } from './warmup-gate';
 
 /** How many due email leads one attempt considers when the oldest ones' inboxes cannot send now. */
@@ -44,6 +46,8 @@ export interface EmailStepDependencies {
   emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
   /** SSRF rules for user-supplied mail hosts, checked again at every connection; private ones refused when unset. */
   mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
+  /** Starts the deliveries of the events the steps publish (inbox.needs_reconnect, lead.failed, campaign.completed). */
+  webhooks?: { deliveries?: WebhookDeliveryStarter };
 }
 
 export interface EmailStepInput {
@@ -71,7 +75,8 @@ function emailSendResultOf(error: EmailSendError | SenderUnavailable, handedOver
   return error.retryable ? 'failed-transient' : 'failed-permanent';
 }
 
-export function createEmailStepActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 } }: EmailStepDependencies) {
+export function createEmailStepActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 }, webhooks }: EmailStepDependencies) {
+  const deliveries = webhooks?.deliveries;
   /** The sender for the inbox's provider. Secrets are decrypted here, inside the activity; hosts are checked again. */
   async function senderFor(inbox: EmailInbox): Promise<EmailSender> {
     try {
@@ -151,8 +156,14 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
     ]);
   }
 
+  /** The inbox needs reconnecting: marked, with inbox.needs_reconnect in the same transaction (its version before names the broken connection). */
   async function markNeedsReconnect(inbox: EmailInbox, reason: string) {
-    const updated = await db.emailInbox.update({ where: { id: inbox.id }, data: { status: 'needs-reconnect', statusReason: reason.slice(0, 500) } });
+    const { updated, events } = await db.$transaction(async (tx) => {
+      const marked = await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'needs-reconnect', statusReason: reason.slice(0, 500) } });
+      const event = inboxNeedsReconnect(marked, { reason, detectedBy: 'sending', connectedSince: inbox.updatedAt.getTime(), at: marked.updatedAt.getTime() });
+      return { updated: marked, events: await recordEvents(tx, [event]) };
+    });
+    await startDeliveries(deliveries, events);
     await parkLeads(updated);
   }
 
@@ -180,7 +191,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       return true;
     }
     if (error instanceof EmailSendError && error.code === 'rejected' && !error.retryable) {
-      await failLead(db, lead, `email from ${inbox.email} was refused: ${error.message}`);
+      await failLead(db, lead, `email from ${inbox.email} was refused: ${error.message}`, deliveries);
       return false;
     }
     await retryLeadLater(db, lead, clock.now(), `email from ${inbox.email} could not be sent: ${error.message}`);
@@ -209,10 +220,16 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       const sent = await session.send(email, { beforeHandOver: recordIntent });
       recordEmailSent(inbox.id, 'sent');
       const performedAt = clock.now();
-      await db.$transaction([
-        db.leadAction.update({ where: { idempotencyKey: key }, data: { performedAt: new Date(performedAt), result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
-        db.lead.update({ where: { id: lead.id }, data: advance(lead, performedAt) }),
-      ]);
+      await commitAdvance(
+        db,
+        lead,
+        performedAt,
+        (client) => [
+          client.leadAction.update({ where: { idempotencyKey: key }, data: { performedAt: new Date(performedAt), result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
+          client.lead.update({ where: { id: lead.id }, data: advance(lead, performedAt) }),
+        ],
+        deliveries,
+      );
       return { performed: true, inboxAtFault: false };
     } catch (error) {
       if (error instanceof EmailSendError) recordEmailSent(inbox.id, emailSendResultOf(error, handedOverAt !== null));
@@ -223,7 +240,8 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       if (handedOverAt !== null && error instanceof EmailSendError && error.delivery === 'unknown') {
         // The server may hold the message: never send it again.
         const result = { state: 'sent-unconfirmed', inboxId: inbox.id, messageId: email.messageId, error: error.message.slice(0, 500) } satisfies Prisma.InputJsonValue;
-        await db.$transaction([db.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), db.lead.update({ where: { id: lead.id }, data: advance(lead, handedOverAt) })]);
+        const at = handedOverAt;
+        await commitAdvance(db, lead, at, (client) => [client.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), client.lead.update({ where: { id: lead.id }, data: advance(lead, at) })], deliveries);
         return { performed: true, inboxAtFault: false };
       }
       // Certainly not delivered (refused before or by an explicit answer to the message): nothing to keep.
@@ -231,7 +249,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       if (error instanceof EmailSendError) return { performed: false, inboxAtFault: await notDelivered(lead, inbox, error, clock) };
       if (error instanceof RangeError) {
         // A message that cannot be built (a programming error): the step cannot go.
-        await failLead(db, lead, `email could not be built: ${error.message}`);
+        await failLead(db, lead, `email could not be built: ${error.message}`, deliveries);
         return { performed: false, inboxAtFault: false };
       }
       throw error;
@@ -271,17 +289,24 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       for (const lead of candidates) {
         const step = campaignSteps(lead.campaign)[lead.stepIndex];
         if (step?.kind !== 'email') {
-          await failLead(db, lead, `step ${lead.stepIndex} of the campaign is not an email`);
+          await failLead(db, lead, `step ${lead.stepIndex} of the campaign is not an email`, deliveries);
           continue;
         }
         const intent = intents.get(idempotencyKeyOf(lead));
         if (intent) {
           // An earlier attempt recorded its intent and then died: the server may have the message.
           recordEmailSent((intent.result as { inboxId?: string }).inboxId ?? 'unknown', 'sent-unconfirmed');
-          await db.$transaction([
-            db.leadAction.update({ where: { id: intent.id }, data: { result: { ...(intent.result as object), state: 'sent-unconfirmed' } } }),
-            db.lead.update({ where: { id: lead.id }, data: advance(lead, intent.performedAt.getTime()) }),
-          ]);
+          const at = intent.performedAt.getTime();
+          await commitAdvance(
+            db,
+            lead,
+            at,
+            (client) => [
+              client.leadAction.update({ where: { id: intent.id }, data: { result: { ...(intent.result as object), state: 'sent-unconfirmed' } } }),
+              client.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
+            ],
+            deliveries,
+          );
           return { performed: true, kind: 'email', leadId: lead.id, performedAt: intent.performedAt.getTime() };
         }
         const hold = warmupHold(lead.inboxId ?? (lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox), warming, inboxes, connected, input.at);
@@ -292,7 +317,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
         }
         const chosen = inboxFor(lead, inboxes, connected, loads);
         if ('error' in chosen) {
-          await failLead(db, lead, chosen.error);
+          await failLead(db, lead, chosen.error, deliveries);
           continue;
         }
         if ('parked' in chosen) {

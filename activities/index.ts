@@ -11,6 +11,7 @@ import { createRelationSyncActivities } from './linkedin-relations';
 import { createLinkedinStepActivities } from './linkedin-steps';
 import { createReplySyncActivities } from './reply-sync';
 import { createWarmupActivities } from './warmup';
+import { createWebhookActivities, type WebhookDeliverySettings } from './webhooks';
 
 export interface ActivityDependencies {
   db: Database;
@@ -23,6 +24,8 @@ export interface ActivityDependencies {
   emailProviders?: EmailStepDependencies['emailProviders'];
   /** SSRF allowlist and timeout for user-supplied IMAP/SMTP hosts, checked at every connection; private hosts are refused when unset. */
   mailHosts?: EmailStepDependencies['mailHosts'];
+  /** Event webhooks: the starter of delivery workflows and the endpoints' SSRF allowlist; without it events are recorded only, and private endpoint hosts are refused. */
+  webhooks?: WebhookDeliverySettings;
 }
 
 /** Every activity the worker registers, built from injected dependencies (real servers in tests). */
@@ -44,6 +47,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRelationSyncActivities(deps),
     ...createIdentitySettingsActivities(deps.db),
     ...createWarmupActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

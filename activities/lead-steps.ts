@@ -4,9 +4,11 @@
  */
 import type { Campaign, Lead, Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
+import { recordCampaignCompletion, recordEvents, startDeliveries } from '../db/webhook-events';
 import { leadRetryDelayMs } from '../domain/dispatch';
 import { advancedLead, campaignSteps, type ActionKind } from '../domain/steps';
 import type { TemplateVariables } from '../domain/templates';
+import { leadFailed, type WebhookDeliveryStarter } from '../domain/webhooks';
 
 export type LeadWithCampaign = Lead & { campaign: Campaign };
 
@@ -30,6 +32,26 @@ export function advance(lead: LeadWithCampaign, at: number): Prisma.LeadUnchecke
   return { ...advancedLead(campaignSteps(lead.campaign), lead.stepIndex, at), waitingReason: null, failedAttempts: 0 };
 }
 
+/** Writes of one step, built on the client they run on (the database, or a transaction of it). */
+export type StepWrites = (client: Prisma.TransactionClient) => Prisma.PrismaPromise<unknown>[];
+
+/**
+ * Commits writes that move `lead` past its step (`advance(lead, at)` among them) in one transaction.
+ * When that was the lead's last step, the same transaction records campaign.completed if no lead of
+ * the campaign waits any more (an interactive transaction only then: most steps are one round trip).
+ */
+export async function commitAdvance(db: Database, lead: LeadWithCampaign, at: number, writes: StepWrites, webhooks?: WebhookDeliveryStarter): Promise<void> {
+  if (advancedLead(campaignSteps(lead.campaign), lead.stepIndex, at).state !== 'done') {
+    await db.$transaction(writes(db));
+    return;
+  }
+  const deliveries = await db.$transaction(async (tx) => {
+    for (const write of writes(tx)) await write;
+    return recordCampaignCompletion(tx, lead.campaignId);
+  });
+  await startDeliveries(webhooks, deliveries);
+}
+
 /** Records the performed step and moves the lead on, in one transaction with any `extra` writes. */
 export async function recordAndAdvance(
   db: Database,
@@ -37,18 +59,33 @@ export async function recordAndAdvance(
   kind: ActionKind,
   performedAt: number,
   result: Prisma.InputJsonValue,
-  extra: Prisma.PrismaPromise<unknown>[] = [],
+  extra: StepWrites = () => [],
+  webhooks?: WebhookDeliveryStarter,
 ): Promise<void> {
-  await db.$transaction([
-    db.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: idempotencyKeyOf(lead), performedAt: new Date(performedAt), result } }),
-    db.lead.update({ where: { id: lead.id }, data: advance(lead, performedAt) }),
-    ...extra,
-  ]);
+  await commitAdvance(
+    db,
+    lead,
+    performedAt,
+    (client) => [
+      client.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: idempotencyKeyOf(lead), performedAt: new Date(performedAt), result } }),
+      client.lead.update({ where: { id: lead.id }, data: advance(lead, performedAt) }),
+      ...extra(client),
+    ],
+    webhooks,
+  );
 }
 
-/** Stops the lead: a permanent failure, with the reason shown on it. */
-export async function failLead(db: Database, lead: Pick<Lead, 'id'>, error: string): Promise<void> {
-  await db.lead.update({ where: { id: lead.id }, data: { state: 'error', error: error.slice(0, 1000), dueAt: null, waitingReason: null } });
+/**
+ * Stops the lead: a permanent failure, with the reason shown on it. The same transaction records
+ * lead.failed and, when it was the campaign's last waiting lead, campaign.completed.
+ */
+export async function failLead(db: Database, lead: Pick<Lead, 'id'>, error: string, webhooks?: WebhookDeliveryStarter): Promise<void> {
+  const deliveries = await db.$transaction(async (tx) => {
+    const failed = await tx.lead.update({ where: { id: lead.id }, data: { state: 'error', error: error.slice(0, 1000), dueAt: null, waitingReason: null } });
+    const events = await recordEvents(tx, [leadFailed(failed, { reason: failed.error ?? error, failedAt: failed.updatedAt.getTime() })]);
+    return [...events, ...(await recordCampaignCompletion(tx, failed.campaignId))];
+  });
+  await startDeliveries(webhooks, deliveries);
 }
 
 /** The lead's step failed for a reason that may pass: it waits its own back-off, with the reason shown; nothing was performed. */

@@ -19,6 +19,7 @@ import {
 } from '../integrations/linkedin';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
 import { accountCannotAct } from './linkedin-account';
+import type { WebhookDeliveryStarter } from '../domain/webhooks';
 
 /** The record of a connection request the gateway accepted for sending. */
 export interface SentInvitation {
@@ -33,7 +34,7 @@ export interface SentInvitation {
 }
 
 /** Prisma operation that records a sent invitation; a repeat of the same key or gateway id is ignored. */
-export function recordSentInvitation(db: Database, sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
+export function recordSentInvitation(db: Prisma.TransactionClient, sent: SentInvitation): Prisma.PrismaPromise<Prisma.BatchPayload> {
   return db.linkedinInvitation.createMany({
     data: {
       workspaceId: sent.workspaceId,
@@ -91,7 +92,7 @@ export async function sendQueuedInvitation(db: Database, linkedin: LinkedinGatew
   }
 }
 
-export function createInvitationActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
+export function createInvitationActivities({ db, linkedin, webhooks }: { db: Database; linkedin: LinkedinGateway; webhooks?: { deliveries?: WebhookDeliveryStarter } }) {
   return {
     /**
      * Withdraws one due invitation (SPEC §2). Acceptance is read first: an accepted invitation is
@@ -137,7 +138,7 @@ export function createInvitationActivities({ db, linkedin }: { db: Database; lin
         }
         const message = error instanceof Error ? error.message : String(error);
         await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { error: `withdrawal failed, will be tried again: ${message}`.slice(0, 1000) } }).catch(() => undefined);
-        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, startedAt, clock.now(), 'withdrawal');
+        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, { startedAt, at: clock.now() }, 'withdrawal', webhooks?.deliveries);
         if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(message);
         throw unavailable(`withdrawal of invitation ${invitation.id} failed: ${message}`, error instanceof LinkedinGatewayError && 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
       }

@@ -16,6 +16,7 @@ import type { RelationSyncOutcome } from '../domain/dispatch';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway, type Page } from '../integrations/linkedin';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable } from './action-support';
 import { accountCannotAct } from './linkedin-account';
+import type { WebhookDeliveryStarter } from '../domain/webhooks';
 
 /** Pages read per list and sync (the gateways page by 100): a bound on one action's work. */
 export const RELATION_SYNC_MAX_PAGES = 20;
@@ -30,7 +31,7 @@ export interface RelationSyncInput {
   deadline: number;
 }
 
-export function createRelationSyncActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
+export function createRelationSyncActivities({ db, linkedin, webhooks }: { db: Database; linkedin: LinkedinGateway; webhooks?: { deliveries?: WebhookDeliveryStarter } }) {
   /** Every item of a listing, page after page, until `enough` says so or the page bound. */
   async function readPages<T>(list: (cursor: string | null) => Promise<Page<T>>, enough: (items: T[]) => boolean): Promise<void> {
     let cursor: string | null = null;
@@ -108,7 +109,7 @@ export function createRelationSyncActivities({ db, linkedin }: { db: Database; l
         }
         return { accepted };
       } catch (error) {
-        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, identityId, error, startedAt, clock.now(), 'relation-sync');
+        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, identityId, error, { startedAt, at: clock.now() }, 'relation-sync', webhooks?.deliveries);
         if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
         if (error instanceof LinkedinGatewayError) throw unavailable(`relation sync failed: ${error.message}`, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
         throw error;

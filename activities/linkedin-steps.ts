@@ -23,6 +23,7 @@ import type { Database } from '../db/client';
 import type { StepOutcome } from '../domain/dispatch';
 import { actionKindOf, campaignSteps, type CampaignStep, type LinkedinActionKind } from '../domain/steps';
 import { renderTemplate } from '../domain/templates';
+import type { WebhookDeliveryStarter } from '../domain/webhooks';
 import {
   LinkedinAlreadyConnectedError,
   LinkedinAuthError,
@@ -41,7 +42,7 @@ import { awaitAcceptance, latestInvitationTo, notAcceptedReason, reinviteBlockLi
 import { claimScrape, releaseScrape } from '../db/scraping-pool';
 import { recordActionDeferred } from '../lib/metrics';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
-import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign } from './lead-steps';
+import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign, type StepWrites } from './lead-steps';
 import { accountCannotAct } from './linkedin-account';
 import { oldestQueuedInvitation, recordSentInvitation, sendQueuedInvitation } from './linkedin-invitations';
 
@@ -80,7 +81,8 @@ export interface LinkedinStepInput {
   likesOptedOut: boolean;
 }
 
-export function createLinkedinStepActivities({ db, linkedin }: { db: Database; linkedin: LinkedinGateway }) {
+export function createLinkedinStepActivities({ db, linkedin, webhooks }: { db: Database; linkedin: LinkedinGateway; webhooks?: { deliveries?: WebhookDeliveryStarter } }) {
+  const deliveries = webhooks?.deliveries;
   function gatewayCall(lead: LeadWithCampaign, step: CampaignStep, at: number) {
     const base = { identityId: lead.identityId, profileUrl: lead.linkedinUrl ?? '', idempotencyKey: idempotencyKeyOf(lead), at };
     const variables = variablesOf(lead);
@@ -99,10 +101,10 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
   }
 
   /** The invitation record a sent connection request leaves (history, withdrawals, re-invite block). */
-  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): Prisma.PrismaPromise<unknown>[] {
-    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return [];
-    return [
-      recordSentInvitation(db, {
+  function invitationRecord(lead: LeadWithCampaign, step: CampaignStep, result: object, at: number): StepWrites {
+    if (step.kind !== 'linkedin-connection-request' || !('invitationId' in result)) return () => [];
+    return (client) => [
+      recordSentInvitation(client, {
         workspaceId: lead.workspaceId,
         identityId: lead.identityId,
         profileUrl: lead.linkedinUrl ?? '',
@@ -166,7 +168,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
 
   /** Completes a step that has nothing left to do (no budget spent). */
   async function skipStep(lead: LeadWithCampaign, kind: LinkedinActionKind, at: number, why: string): Promise<void> {
-    await recordAndAdvance(db, lead, kind, at, { skipped: why });
+    await recordAndAdvance(db, lead, kind, at, { skipped: why }, undefined, deliveries);
   }
 
   /**
@@ -176,7 +178,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
   async function performLeadStep(lead: LeadWithCampaign, input: LinkedinStepInput, clock: ActionClock): Promise<boolean> {
     const step = campaignSteps(lead.campaign)[lead.stepIndex];
     if (!step) {
-      await failLead(db, lead, `step ${lead.stepIndex} does not exist in the campaign`);
+      await failLead(db, lead, `step ${lead.stepIndex} does not exist in the campaign`, deliveries);
       return false;
     }
     if (actionKindOf(step) !== input.kind) {
@@ -203,7 +205,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
     const performedAt = clock.now();
     try {
       const result = await gatewayCall(lead, step, performedAt);
-      await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt));
+      await recordAndAdvance(db, lead, input.kind, performedAt, result as Prisma.InputJsonValue, invitationRecord(lead, step, result, performedAt), deliveries);
       return true;
     } catch (error) {
       // A refusal the service answered means the scrape did not happen: its unit goes back. An unknown outcome keeps it (a retry reuses the claim).
@@ -224,12 +226,12 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
         await waitLead(db, lead, clock.now() + PENDING_CAP_WAIT_MS, `LinkedIn's pending-invitation cap (${error.cap}) is reached: waiting for withdrawals`);
         throw unavailable(error.message, PENDING_CAP_RETRY_MS);
       }
-      if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, lead.identityId, error, performedAt, clock.now(), input.kind);
+      if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, lead.identityId, error, { startedAt: performedAt, at: clock.now() }, input.kind, deliveries);
       if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
       if (error instanceof LinkedinRateLimitedError || error instanceof LinkedinUnavailableError) throw unavailable(error.message, error.retryAfterMs);
       if (error instanceof LinkedinGatewayError && error.retryable) throw unavailable(error.message);
       if (error instanceof LinkedinGatewayError) {
-        await failLead(db, lead, `${error.code}: ${error.message}`);
+        await failLead(db, lead, `${error.code}: ${error.message}`, deliveries);
         return false;
       }
       throw error;
@@ -254,7 +256,7 @@ export function createLinkedinStepActivities({ db, linkedin }: { db: Database; l
               return { performed: true, kind: input.kind, invitationId: queued.id, performedAt: clock.now() };
             }
           } catch (error) {
-            if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, startedAt, clock.now(), 'invitation');
+            if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, { startedAt, at: clock.now() }, 'invitation', deliveries);
             if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
             if (error instanceof LinkedinGatewayError) throw unavailable(error.message, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
             throw error;

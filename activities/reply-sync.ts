@@ -36,8 +36,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { EmailInbox, Lead } from '@prisma/client';
 import { simpleParser } from 'mailparser';
 import type { Database } from '../db/client';
+import { recordCampaignCompletion, recordEvents, startDeliveries } from '../db/webhook-events';
 import type { Cidr } from '../domain/network-address';
 import { failedRecipients, isBounce, referencedMessageIds, senderAddress } from '../domain/reply-matching';
+import { inboxNeedsReconnect, leadBounced, leadReplied, type WebhookDeliveryStarter } from '../domain/webhooks';
 import { gmailMailbox, type GmailMailbox, type GmailMessageRef } from '../integrations/email/gmail-client';
 import { graphMailbox, type GraphMailbox } from '../integrations/email/graph-client';
 import { checkMailHost } from '../integrations/email/host-guard';
@@ -64,6 +66,8 @@ export interface ReplySyncDependencies {
   emailProviders?: { google?: GoogleClientConfig; microsoft?: MicrosoftClientConfig };
   /** SSRF allowlist and timeout for the inbox's IMAP host (the host is checked again at every run); the timeout also bounds each provider API request. */
   mailHosts?: { privateHostsAllowed: readonly Cidr[]; timeoutMs: number };
+  /** Starts the deliveries of the events a sync publishes (lead.replied, lead.bounced, campaign.completed, inbox.needs_reconnect). */
+  webhooks?: { deliveries?: WebhookDeliveryStarter };
 }
 
 export interface ReplySyncResult {
@@ -154,7 +158,7 @@ function failureOf(error: unknown): { status: SyncStatus; message: string; perma
   return { status: 'failing', message: text, permanent: false };
 }
 
-export function createReplySyncActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 10_000 } }: ReplySyncDependencies) {
+export function createReplySyncActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 10_000 }, webhooks }: ReplySyncDependencies) {
   async function leadFor(inbox: EmailInbox, ids: string[]): Promise<Lead | null> {
     if (ids.length === 0) return null;
     const action = await db.leadAction.findFirst({
@@ -197,15 +201,18 @@ export function createReplySyncActivities({ db, keyring, emailProviders = {}, ma
     if (await db.leadAction.findUnique({ where: { idempotencyKey: key } })) return null;
     const kind = bounce ? 'bounce' : 'reply';
     const detail = { kind, inboxId: inbox.id, provider: inbox.provider, key: message.key, messageId: message.messageId ?? null, matchedBy };
-    await db.$transaction([
-      db.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: key, performedAt: message.date ?? new Date(), result: detail } }),
-      db.lead.update({
-        where: { id: lead.id },
-        data: bounce
-          ? { state: 'error', error: `email to ${lead.email ?? 'the lead'} bounced: ${(message.subject ?? 'delivery failure').slice(0, 200)}`, dueAt: null, waitingReason: null }
-          : { state: 'replied', dueAt: null, waitingReason: null },
-      }),
-    ]);
+    const at = message.date ?? new Date();
+    const reason = `email to ${lead.email ?? 'the lead'} bounced: ${(message.subject ?? 'delivery failure').slice(0, 200)}`;
+    // The lead stops and its event (lead.replied or lead.bounced) is recorded, with campaign.completed if it was the last waiting lead: one transaction.
+    const deliveries = await db.$transaction(async (tx) => {
+      await tx.leadAction.create({ data: { leadId: lead.id, identityId: lead.identityId, stepIndex: lead.stepIndex, kind, idempotencyKey: key, performedAt: at, result: detail } });
+      await tx.lead.update({ where: { id: lead.id }, data: bounce ? { state: 'error', error: reason, dueAt: null, waitingReason: null } : { state: 'replied', dueAt: null, waitingReason: null } });
+      const event = bounce ? leadBounced(lead, { inboxId: inbox.id, reason, at: at.getTime() }) : leadReplied(lead, { inboxId: inbox.id, messageId: message.messageId ?? null, at: at.getTime() });
+      const events = await recordEvents(tx, [event]);
+      // A lead that had finished its sequence already counted towards the campaign's completion.
+      return lead.state === 'waiting' ? [...events, ...(await recordCampaignCompletion(tx, lead.campaignId))] : events;
+    });
+    await startDeliveries(webhooks?.deliveries, deliveries);
     return kind;
   }
 
@@ -422,11 +429,22 @@ export function createReplySyncActivities({ db, keyring, emailProviders = {}, ma
 
   // ----- Entry point ---------------------------------------------------------------------------
 
-  async function record(inboxId: string, status: SyncStatus, error: string | null) {
-    await db.emailInbox.update({
-      where: { id: inboxId },
-      data: { syncStatus: status, lastSyncError: error === null ? null : error.slice(0, 500), ...(status === 'ok' ? { lastSyncAt: new Date() } : {}) },
+  /**
+   * Shows the run's result on the inbox. A sync that finds the credentials refused records
+   * inbox.needs_reconnect with it (once: later runs that find the same find it already marked).
+   */
+  async function record(inbox: EmailInbox, status: SyncStatus, error: string | null) {
+    const data = { syncStatus: status, lastSyncError: error === null ? null : error.slice(0, 500), ...(status === 'ok' ? { lastSyncAt: new Date() } : {}) };
+    if (status !== 'needs-reconnect' || inbox.syncStatus === 'needs-reconnect') {
+      await db.emailInbox.update({ where: { id: inbox.id }, data });
+      return;
+    }
+    const deliveries = await db.$transaction(async (tx) => {
+      const marked = await tx.emailInbox.update({ where: { id: inbox.id }, data });
+      const event = inboxNeedsReconnect(marked, { reason: error ?? 'the mailbox refused the credentials', detectedBy: 'reply-sync', connectedSince: inbox.updatedAt.getTime(), at: marked.updatedAt.getTime() });
+      return recordEvents(tx, [event]);
     });
+    await startDeliveries(webhooks?.deliveries, deliveries);
   }
 
   return {
@@ -441,17 +459,17 @@ export function createReplySyncActivities({ db, keyring, emailProviders = {}, ma
       const control = runControl(signal);
       try {
         const result = inbox.provider === 'google' ? await syncGmail(inbox, control) : inbox.provider === 'microsoft' ? await syncGraph(inbox, control) : await syncImap(inbox, control);
-        await record(inbox.id, 'ok', null);
+        await record(inbox, 'ok', null);
         return result;
       } catch (error) {
         // A cancelled run fails with the cancellation, not with what the closed connection said.
         if (control.signal.aborted) throw control.signal.reason ?? error;
         if (error instanceof ApplicationFailure) {
-          await record(inbox.id, 'failing', error.message);
+          await record(inbox, 'failing', error.message);
           throw error;
         }
         const failure = failureOf(error);
-        await record(inbox.id, failure.status, failure.message);
+        await record(inbox, failure.status, failure.message);
         if (failure.permanent) throw ApplicationFailure.nonRetryable(failure.message, 'ReplySyncError', { code: failure.status === 'needs-reconnect' ? 'needs-reconnect' : 'rejected' });
         // Transient: retried by the caller (the activity's retry policy, or the next dispatch pass).
         throw error;

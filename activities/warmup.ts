@@ -6,7 +6,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Prisma } from '@prisma/client';
 import type { Database } from '../db/client';
+import { recordEvents, startDeliveries } from '../db/webhook-events';
 import { campaignsToResume, inboxWarmingUpReason, type PausedCampaign, type WarmupState } from '../domain/warmup';
+import { warmupCompleted, type WebhookDeliveryStarter } from '../domain/webhooks';
 import { WarmupProviderError, type WarmupProvider, type WarmupProviderStatus } from '../integrations/warmup';
 
 export interface BeginWarmupInput {
@@ -35,7 +37,7 @@ function asJson(status: WarmupProviderStatus): Prisma.InputJsonValue {
   return { ...status, startedAt: new Date(status.startedAt).toISOString() };
 }
 
-export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvider }) {
+export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvider; webhooks?: { deliveries?: WebhookDeliveryStarter } }) {
   const { db, warmup } = deps;
   const addressOf = async (inboxId: string) => (await db.emailInbox.findUniqueOrThrow({ where: { id: inboxId }, select: { email: true } })).email;
 
@@ -130,9 +132,9 @@ export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvi
      * resumed, and the inbox's leads that waited for the warm-up due again. Idempotent.
      */
     async finishWarmup(input: { inboxId: string; state: Exclude<WarmupState, 'running'>; at: number; providerStatus: WarmupProviderStatus | null }): Promise<{ resumedCampaignIds: string[] }> {
-      return db.$transaction(async (tx) => {
+      const { resumedCampaignIds, deliveries } = await db.$transaction(async (tx) => {
         const row = await tx.inboxWarmup.findUniqueOrThrow({ where: { inboxId: input.inboxId } });
-        if (row.state !== 'running') return { resumedCampaignIds: [] };
+        if (row.state !== 'running') return { resumedCampaignIds: [], deliveries: [] };
         const paused = row.pausedCampaigns as unknown as PausedCampaign[];
         const current = await tx.campaign.findMany({ where: { id: { in: paused.map((campaign) => campaign.id) } } });
         const resume = campaignsToResume(paused, current);
@@ -161,8 +163,12 @@ export function createWarmupActivities(deps: { db: Database; warmup: WarmupProvi
           where: { inboxId: input.inboxId },
           data: { state: input.state, finishedAt: new Date(input.at), ...(input.providerStatus ? { providerStatus: asJson(input.providerStatus) } : {}) },
         });
-        return { resumedCampaignIds: resume };
+        // A warm-up that ran to its end is warmup.completed (one stopped early is not), recorded with its end.
+        const event = warmupCompleted({ ...row, startedAt: row.startedAt.getTime() }, { email: inbox?.email ?? null, finishedAt: input.at, resumedCampaignIds: resume });
+        return { resumedCampaignIds: resume, deliveries: input.state === 'completed' ? await recordEvents(tx, [event]) : [] };
       });
+      await startDeliveries(deps.webhooks?.deliveries, deliveries);
+      return { resumedCampaignIds };
     },
   };
 }

@@ -20,6 +20,8 @@ import { pageAssets, pageSecurity } from './pages';
 import { shareInboxActions } from './share-inbox-actions';
 import { publicShareRoutes, shareHeaders, shareLinkRoutes, shareSignInOrigins, type ShareLinkOptions } from './share-links';
 import { WarmupWorkflows, warmupRoutes } from './warmup';
+import { webhookEndpointRoutes, type WebhookApiSettings } from './webhook-endpoints';
+import { temporalWebhookDeliveries } from '../workflows/webhook-delivery-contract';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
 
@@ -42,6 +44,8 @@ export interface ApiDependencies {
   metricsToken?: string;
   /** The LinkedIn gateway for hosted sign-in and creating identities from an account, and the Unipile webhook secret; those routes answer 503 without it. */
   linkedin?: LinkedinApiSettings;
+  /** Event webhook endpoints (keyring, SSRF allowlist, https rule); their routes answer 503 without it. */
+  webhooks?: WebhookApiSettings;
   /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client address. */
   trustProxy?: false | number | string[];
 }
@@ -60,12 +64,14 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(pageAssets());
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   const warmups = new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue);
-  const connections = new InboxConnections(deps.db, deps.identityWorkflows, {
-    keyring: deps.email?.keyring ?? deps.oauth?.keyring,
-    google: deps.oauth?.google,
-    microsoft: deps.oauth?.microsoft,
-    warmups,
-  });
+  // Events the API publishes (an inbox reconnected, a LinkedIn account lost) start their deliveries at once.
+  const webhookDeliveries = temporalWebhookDeliveries(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue, deps.logger);
+  const connections = new InboxConnections(
+    deps.db,
+    deps.identityWorkflows,
+    { keyring: deps.email?.keyring ?? deps.oauth?.keyring, google: deps.oauth?.google, microsoft: deps.oauth?.microsoft, warmups },
+    webhookDeliveries,
+  );
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
   const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth, deps.logger);
   const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth), ...deps.shareLinks };
@@ -77,7 +83,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(requireJsonBody);
   app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   // Called by the LinkedIn automation service: the URL's token or the webhook's secret header authenticates it.
-  app.use(linkedinWebhookRoutes(deps.db, deps.identityWorkflows, deps.linkedin, now, deps.logger));
+  app.use(linkedinWebhookRoutes(deps.db, deps.identityWorkflows, deps.linkedin, now, deps.logger, webhookDeliveries));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.
@@ -94,6 +100,7 @@ export function createApp(deps: ApiDependencies): Express {
   app.use(oauth.authorize);
   app.use(shareLinkRoutes(deps.db, identities, shareLinks));
   app.use(warmupRoutes(deps.db, identities, warmups));
+  app.use(webhookEndpointRoutes(deps.db, deps.webhooks));
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));
   return app;

@@ -4,10 +4,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../lib/secrets';
 import type { Database } from '../db/client';
+import { recordCampaignCompletion, recordEvents, startDeliveries } from '../db/webhook-events';
 import { customerRateProblems, effectiveInboxRate, rateOverrideOf, rateWarnings } from '../domain/inbox-rate';
 import { plaintextProblems, plaintextWarnings, resolveMailServers } from '../domain/mail-servers';
 import type { Cidr } from '../domain/network-address';
 import { EMAIL_RATE, inboxDisconnectedError, inboxNeedsReconnectReason } from '../domain/pacing';
+import { inboxReconnected, leadFailed, type WebhookDeliveryStarter } from '../domain/webhooks';
 import type { Resolver } from '../integrations/email/host-guard';
 import { validateInbox } from '../integrations/email/inbox-probe';
 import { MICROSOFT_REVOCATION, revokeGoogleRefreshToken, type RevocationOutcome } from '../integrations/email/oauth-connect';
@@ -148,6 +150,8 @@ export class InboxConnections {
     private readonly db: Database,
     private readonly workflows: IdentityWorkflows,
     private readonly credentials: CredentialRemovalSettings = { keyring: undefined, google: undefined, microsoft: undefined },
+    /** Starts the deliveries of the events these changes publish (lead.failed, inbox.reconnected, campaign.completed). */
+    private readonly webhooks?: WebhookDeliveryStarter,
   ) {}
 
   /**
@@ -182,10 +186,16 @@ export class InboxConnections {
    */
   async disconnect(inbox: EmailInbox): Promise<{ leadsStopped: number; credentials: CredentialsRemoval; warmupStopped: boolean }> {
     const revocation = await this.revoke(inbox);
-    const { count } = await this.db.$transaction(async (tx) => {
+    const { count, deliveries } = await this.db.$transaction(async (tx) => {
       await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'disconnected', passwordEnvelope: null, refreshTokenEnvelope: null } });
-      return tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'waiting' }, data: { state: 'error', error: inboxDisconnectedError(inbox.email) } });
+      const reason = inboxDisconnectedError(inbox.email);
+      const stopped = await tx.lead.updateManyAndReturn({ where: { inboxId: inbox.id, state: 'waiting' }, data: { state: 'error', error: reason } });
+      const events = await recordEvents(tx, stopped.map((lead) => leadFailed(lead, { reason, failedAt: lead.updatedAt.getTime() })));
+      const completions = [];
+      for (const campaignId of new Set(stopped.map((lead) => lead.campaignId))) completions.push(...(await recordCampaignCompletion(tx, campaignId)));
+      return { count: stopped.length, deliveries: [...events, ...completions] };
     });
+    await startDeliveries(this.webhooks, deliveries);
     const warmupStopped = (await this.credentials.warmups?.stopIfRunning(this.db, inbox.id)) ?? false;
     await this.workflows.campaignsChanged(inbox.identityId);
     return { leadsStopped: count, credentials: this.removal(revocation), warmupStopped };
@@ -206,18 +216,30 @@ export class InboxConnections {
    * and the leads parked while it needed reconnecting are due again at once.
    */
   async reconnected(inbox: EmailInbox): Promise<number> {
-    const [errored, parked] = await this.db.$transaction(async (tx) => {
-      await tx.emailInbox.update({ where: { id: inbox.id }, data: { status: 'connected', statusReason: null } });
-      return Promise.all([
+    const { resumed, deliveries } = await this.db.$transaction(async (tx) => {
+      // The status as it is now (the caller's row may predate the breakdown): what this reconnection ends.
+      const before = await tx.emailInbox.findUniqueOrThrow({ where: { id: inbox.id } });
+      const previousStatus = before.status === 'connected' && before.syncStatus === 'needs-reconnect' ? 'needs-reconnect' : before.status;
+      // A reply sync that found the credentials broken starts afresh with the new ones.
+      const connected = await tx.emailInbox.update({
+        where: { id: inbox.id },
+        data: { status: 'connected', statusReason: null, ...(before.syncStatus === 'needs-reconnect' ? { syncStatus: null, lastSyncError: null } : {}) },
+      });
+      const [errored, parked] = await Promise.all([
         tx.lead.updateMany({ where: { inboxId: inbox.id, state: 'error', error: inboxDisconnectedError(inbox.email) }, data: { state: 'waiting', error: null } }),
         tx.lead.updateMany({
           where: { inboxId: inbox.id, state: 'waiting', waitingReason: inboxNeedsReconnectReason(inbox.email) },
           data: { dueAt: new Date(), waitingReason: null },
         }),
       ]);
+      const count = errored.count + parked.count;
+      // Only a connection that was lost is a reconnection for callers; new credentials for a working inbox are not.
+      const events = previousStatus === 'connected' ? [] : [inboxReconnected(connected, { previousStatus, leadsResumed: count, reconnectedAt: connected.updatedAt.getTime() })];
+      return { resumed: count, deliveries: await recordEvents(tx, events) };
     });
+    await startDeliveries(this.webhooks, deliveries);
     await this.workflows.campaignsChanged(inbox.identityId);
-    return errored.count + parked.count;
+    return resumed;
   }
 }
 

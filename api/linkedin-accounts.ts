@@ -23,6 +23,8 @@ import { z } from 'zod';
 import type { Database } from '../db/client';
 import { acceptInvitations } from '../db/invitations';
 import { recordLinkedinConnection } from '../db/linkedin-connection';
+import { startDeliveries } from '../db/webhook-events';
+import type { WebhookDeliveryStarter } from '../domain/webhooks';
 import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway } from '../integrations/linkedin';
 import { hostedAuthNotificationSchema, unipileWebhookSchema } from '../integrations/linkedin/notifications';
 import { ConflictError, NotFoundError, type PacerError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '../lib/errors';
@@ -179,7 +181,14 @@ function hasWebhookSecret(request: Request, secret: string): boolean {
 }
 
 /** Public routes the automation service calls (no API key; each authenticates its own way). */
-export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows, settings: LinkedinApiSettings | undefined, now: () => Promise<number>, logger: Logger): Router {
+export function linkedinWebhookRoutes(
+  db: Database,
+  workflows: IdentityWorkflows,
+  settings: LinkedinApiSettings | undefined,
+  now: () => Promise<number>,
+  logger: Logger,
+  webhooks?: WebhookDeliveryStarter,
+): Router {
   const router = Router();
 
   router.post('/webhooks/linkedin/hosted-auth/:token', async (request, response) => {
@@ -254,7 +263,8 @@ export function linkedinWebhookRoutes(db: Database, workflows: IdentityWorkflows
     const observed = event.connection;
     // A deleted account cannot be reconnected: the identity needs a new sign-in (create).
     const accountId = event.providerStatus === 'DELETED' ? null : undefined;
-    const changed = await db.$transaction((tx) => recordLinkedinConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    const { changed, deliveries } = await db.$transaction((tx) => recordLinkedinConnection(tx, identity, observed, at, `unipile:${event.providerStatus}`, accountId));
+    await startDeliveries(webhooks, deliveries);
     if (changed) await wake(workflows, identity.id);
     response.json({ handled: true, identityId: identity.id, changed });
   });

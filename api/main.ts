@@ -13,6 +13,7 @@ import { keyringFor } from '../lib/secrets';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { registerEnvironmentApiKeys } from './auth';
+import { ensureWebhookOutboxRelay } from '../workflows/webhook-delivery-contract';
 import { IdentityWorkflows } from './identity-workflows';
 
 export interface RunningApi {
@@ -28,6 +29,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSearchAttributes(connection, config.temporal.namespace);
   await registerEnvironmentApiKeys(db, config.environmentApiKeys);
+  // Starts the deliveries whose start was lost (docs/webhooks.md); already running after the first start.
+  await ensureWebhookOutboxRelay(client, config.temporal.taskQueue);
   const linkedin = linkedinGatewayFor(config, db, logger);
   if (linkedin.adapter === 'unipile' && config.unipileWebhookSecret === undefined) {
     logger.warn({ linkedinGateway: 'unipile' }, 'UNIPILE_WEBHOOK_SECRET is not set: POST /webhooks/unipile refuses every delivery, so acceptances and account status changes are not seen');
@@ -62,6 +65,7 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       googleAuthorizeUrl: config.email.googleAuthorizeUrl,
       returnOrigins: config.email.oauthReturnOrigins,
     },
+    webhooks: { keyring: keyringFor(config), privateHostsAllowed: config.webhooks.privateHostsAllowed, requireHttps: config.webhooks.requireHttps },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

@@ -258,3 +258,35 @@ export const problem = {
   instance: '/identities',
   errors: [{ field: 'workingHours.timeZone', message: 'must be an IANA time zone, e.g. "Europe/Paris"' }],
 };
+
+const webhookEndpoint = {
+  id: '5d0c2b1e-8f4a-4c3d-9e2f-1a2b3c4d5e6f',
+  url: 'https://hooks.example.com/pacer',
+  eventTypes: ['lead.replied', 'inbox.needs_reconnect'],
+  status: 'enabled',
+  disabledAt: null,
+  disabledReason: null,
+  createdAt: '2026-12-02T08:00:00.000Z',
+};
+const webhookDelivery = {
+  id: '7e6b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d',
+  eventId: 'evt_8e02c4a1b7d94f3e9a6b5c4d3e2f1a0b',
+  eventType: 'lead.replied',
+  occurredAt: '2026-12-02T09:20:44.000Z',
+  state: 'pending',
+  attempts: 3,
+  lastStatus: 503,
+  lastError: 'answered 503: busy',
+  lastAttemptAt: '2026-12-02T09:26:00.118Z',
+  nextAttemptAt: '2026-12-02T09:54:12.004Z',
+  deliveredAt: null,
+  createdAt: '2026-12-02T09:20:44.040Z',
+};
+/** Event webhooks out (docs/webhooks.md). */
+export const webhooks = {
+  createEndpoint: { url: 'https://hooks.example.com/pacer', eventTypes: ['lead.replied', 'inbox.needs_reconnect'] },
+  endpointCreated: { ...webhookEndpoint, secret: 'whsec_<base64 of 32 random bytes>' },
+  endpointList: { items: [webhookEndpoint] },
+  deliveryPage: { items: [webhookDelivery], nextCursor: null },
+  deliveryDetail: { ...webhookDelivery, attemptLog: [1, 2, 3].map((attempt) => ({ attempt, at: '2026-12-02T09:26:00.118Z', status: 503, error: 'answered 503: busy', durationMs: 41 })) },
+};

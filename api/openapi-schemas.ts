@@ -30,6 +30,8 @@ import {
 } from './schemas';
 import { reconnectImapInboxSchema } from './share-inbox-actions';
 import { startWarmupSchema } from './warmup';
+import { WEBHOOK_EVENT_TYPES } from '../domain/webhooks';
+import { createWebhookEndpointSchema, DELIVERY_STATES, listWebhookDeliveriesSchema } from './webhook-endpoints';
 
 export interface DocMeta {
   id?: string;
@@ -614,3 +616,50 @@ export const Readiness = response(
 );
 export const Health = response('Health', 'The API is up.', z.object({ status: z.literal('ok') }));
 export const OpenApiDocument = response('OpenApiDocument', 'This document (OpenAPI 3.1).', z.object({ openapi: z.literal('3.1.0') }).loose());
+
+// ----- Event webhooks out (docs/webhooks.md) -------------------------------------------------------
+describeFields([
+  [createWebhookEndpointSchema.shape.url, 'Where events are POSTed: http(s), https in production; its host must resolve to public addresses (or WEBHOOK_PRIVATE_HOSTS_ALLOWED).'],
+  [createWebhookEndpointSchema.shape.eventTypes, 'The event types to deliver; every type (also later ones) when left out.'],
+  [listWebhookDeliveriesSchema.shape.state, 'Only deliveries in this state.'],
+]);
+request(createWebhookEndpointSchema, 'CreateWebhookEndpoint', 'An event webhook endpoint to register.');
+const WebhookEndpoint = response(
+  'WebhookEndpoint',
+  'An event webhook endpoint (never its secret).',
+  z.object({
+    id: uuid,
+    url: z.string(),
+    eventTypes: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+    status: z.enum(['enabled', 'disabled']),
+    disabledAt: nullable(instantIso),
+    disabledReason: nullable(z.enum(['deleted', 'gone'])),
+    createdAt: instantIso,
+  }),
+);
+export const WebhookEndpointCreated = response('WebhookEndpointCreated', 'The new endpoint and its signing secret `whsec_…`, shown this once.', WebhookEndpoint.extend({ secret: z.string() }));
+export const WebhookEndpointList = response('WebhookEndpointList', "The workspace's endpoints, oldest first.", z.object({ items: z.array(WebhookEndpoint) }));
+const WebhookDelivery = response(
+  'WebhookDelivery',
+  'One event to one endpoint: its state, attempts and last answer.',
+  z.object({
+    id: uuid,
+    eventId: z.string(),
+    eventType: z.enum(WEBHOOK_EVENT_TYPES),
+    occurredAt: instantIso,
+    state: z.enum(DELIVERY_STATES),
+    attempts: count,
+    lastStatus: nullable(z.number().int()),
+    lastError: nullable(z.string()),
+    lastAttemptAt: nullable(instantIso),
+    nextAttemptAt: nullable(instantIso),
+    deliveredAt: nullable(instantIso),
+    createdAt: instantIso,
+  }),
+);
+export const WebhookDeliveryPage = response('WebhookDeliveryPage', 'A page of the delivery log, newest first.', z.object({ items: z.array(WebhookDelivery), nextCursor: nullable(z.string()) }));
+export const WebhookDeliveryDetail = response(
+  'WebhookDeliveryDetail',
+  'A delivery with each attempt: time, HTTP status (null: no answer), error, duration.',
+  WebhookDelivery.extend({ attemptLog: z.array(z.object({ attempt: count, at: instantIso, status: nullable(z.number().int()), error: nullable(z.string()), durationMs: count })) }),
+);

@@ -31,6 +31,7 @@ import {
 } from './schemas';
 import { reconnectImapInboxSchema } from './share-inbox-actions';
 import { startWarmupSchema } from './warmup';
+import { createWebhookEndpointSchema, listWebhookDeliveriesSchema } from './webhook-endpoints';
 
 type Security = 'apiKey' | 'operator' | 'webhookSecret' | 'none';
 
@@ -447,6 +448,12 @@ export const OPERATIONS: Operation[] = [
     response: docs.AuthorizationUrl,
     example: examples.responses.authorization,
   },
+  // Event webhooks out (docs/webhooks.md).
+  { method: 'post', path: '/webhook-endpoints', summary: 'Register an event webhook endpoint (URL checked by the SSRF guard; https in production); answers its signing secret whsec_… this once. 503 without PACER_ENCRYPTION_KEYS', tag: 'Webhooks', security: 'apiKey', body: createWebhookEndpointSchema, requestExample: examples.webhooks.createEndpoint, success: [201, 'The endpoint and its secret'], response: docs.WebhookEndpointCreated, example: examples.webhooks.endpointCreated },
+  { method: 'get', path: '/webhook-endpoints', summary: "The workspace's webhook endpoints (never their secrets)", tag: 'Webhooks', security: 'apiKey', success: [200, 'Endpoints with their state'], response: docs.WebhookEndpointList, example: examples.webhooks.endpointList },
+  { method: 'delete', path: '/webhook-endpoints/:id', summary: 'Disable an endpoint: no new event, pending deliveries cancelled; its log stays', tag: 'Webhooks', security: 'apiKey', success: [204, 'Disabled (idempotent)'] },
+  { method: 'get', path: '/webhook-endpoints/:id/deliveries', summary: "The endpoint's delivery log, newest first: event, state, attempts, last answer, next attempt", tag: 'Webhooks', security: 'apiKey', query: listWebhookDeliveriesSchema, success: [200, 'A page of deliveries and the next cursor'], response: docs.WebhookDeliveryPage, example: examples.webhooks.deliveryPage },
+  { method: 'get', path: '/webhook-endpoints/:id/deliveries/:deliveryId', summary: 'One delivery with each attempt (time, status or error, duration)', tag: 'Webhooks', security: 'apiKey', success: [200, 'The delivery and its attempts'], response: docs.WebhookDeliveryDetail, example: examples.webhooks.deliveryDetail },
   { method: 'post', path: '/admin/workspaces', summary: 'Create a workspace', tag: 'Operator', security: 'operator', body: createWorkspaceSchema, requestExample: examples.requests.createWorkspace, success: [201, 'Created'], response: docs.Workspace, example: examples.responses.workspace },
   { method: 'get', path: '/admin/workspaces', summary: 'List workspaces', tag: 'Operator', security: 'operator', query: paginationSchema, success: [200, 'A page of workspaces'], response: docs.WorkspacePage, example: examples.responses.workspacePage },
   { method: 'patch', path: '/admin/workspaces/:id', summary: 'Change a workspace (name, scraping pool)', tag: 'Operator', security: 'operator', body: updateWorkspaceSchema, requestExample: examples.requests.updateWorkspace, success: [200, 'Updated'], response: docs.Workspace, example: { ...examples.responses.workspace, linkedinScrapingPoolPerDay: 300 } },

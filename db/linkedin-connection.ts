@@ -5,6 +5,8 @@
  */
 import type { Identity, Prisma } from '@prisma/client';
 import { type LinkedinConnection, type ObservedConnection, observeConnection } from '../domain/linkedin-connection';
+import type { WebhookDeliveryRef } from '../domain/webhooks';
+import { recordLinkedinNeedsReconnect } from './webhook-events';
 
 type ConnectionColumns = Pick<Identity, 'id' | 'workspaceId' | 'linkedinStatus' | 'linkedinStatusSince' | 'linkedinStatusReason' | 'linkedinAccountId'>;
 
@@ -16,8 +18,9 @@ export function connectionOf(identity: Pick<Identity, 'linkedinStatus' | 'linked
  * Stores what was observed about the identity's account (idempotent: the same again changes nothing)
  * and audits a change, `source` saying who observed it (`hosted-auth:RECONNECTED`, `unipile:CREDENTIALS`,
  * `dispatch:message`…). `linkedinAccountId` attaches (or, with null, detaches) the account. Returns
- * whether anything changed. Run it inside a transaction (`tx`), so the change and its audit entry
- * are stored together.
+ * whether anything changed, and the deliveries of `linkedin.needs_reconnect` when the status became
+ * needs-reconnect (start them after the commit). Run it inside a transaction (`tx`), so the change,
+ * its audit entry and its event are stored together.
  */
 export async function recordLinkedinConnection(
   tx: Prisma.TransactionClient,
@@ -26,12 +29,12 @@ export async function recordLinkedinConnection(
   at: number,
   source: string,
   linkedinAccountId?: string | null,
-): Promise<boolean> {
+): Promise<{ changed: boolean; deliveries: WebhookDeliveryRef[] }> {
   const { connection, changed } = observeConnection(connectionOf(identity), observed, at);
   const accountChanged = linkedinAccountId !== undefined && linkedinAccountId !== identity.linkedinAccountId;
-  if (!changed && !accountChanged) return false;
+  if (!changed && !accountChanged) return { changed: false, deliveries: [] };
   // Observed state, not a setting: the version (If-Match) is left alone.
-  await tx.identity.update({
+  const updated = await tx.identity.update({
     where: { id: identity.id },
     data: {
       linkedinStatus: connection.status,
@@ -50,5 +53,6 @@ export async function recordLinkedinConnection(
       after: { status: connection.status, reason: connection.reason, accountId: accountChanged ? linkedinAccountId : identity.linkedinAccountId, source },
     },
   });
-  return true;
+  const lost = connection.status === 'needs-reconnect' && identity.linkedinStatus !== 'needs-reconnect';
+  return { changed: true, deliveries: lost ? await recordLinkedinNeedsReconnect(tx, updated) : [] };
 }

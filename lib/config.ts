@@ -56,6 +56,7 @@ const environmentSchema = z.object({
   EMAIL_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   EMAIL_PRIVATE_HOSTS_ALLOWED: optionalString,
   EMAIL_ALLOW_PLAINTEXT: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_PRIVATE_HOSTS_ALLOWED: optionalString,
   GOOGLE_CLIENT_ID: optionalString,
   GOOGLE_CLIENT_SECRET: optionalString,
   GOOGLE_OAUTH_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
@@ -157,6 +158,13 @@ export interface Config {
     /** Origins an API caller's `returnUrl` may point to after Google / Microsoft sign-in (OAUTH_RETURN_URL_ORIGINS). */
     oauthReturnOrigins: string[];
   };
+  /** Event webhooks out (docs/webhooks.md). */
+  webhooks: {
+    /** CIDRs of private addresses endpoint URLs may resolve to; everything private is refused without them. */
+    privateHostsAllowed: Cidr[];
+    /** In production endpoint URLs must be https. */
+    requireHttps: boolean;
+  };
   /** Express `trust proxy` (TRUST_PROXY): false, a number of proxy hops, or the proxies' addresses / CIDRs. */
   trustProxy: TrustProxy;
 }
@@ -178,15 +186,15 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** `EMAIL_PRIVATE_HOSTS_ALLOWED`: comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
-export function parseAllowlist(value: string | undefined): Cidr[] {
+/** `EMAIL_PRIVATE_HOSTS_ALLOWED` or `WEBHOOK_PRIVATE_HOSTS_ALLOWED` (`variable`): comma-separated CIDRs or addresses; a malformed entry is a start-up error. */
+export function parseAllowlist(value: string | undefined, variable = 'EMAIL_PRIVATE_HOSTS_ALLOWED'): Cidr[] {
   return (value ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '')
     .map((entry) => {
       const cidr = parseCidr(entry);
-      if (!cidr) throw new ConfigError(`EMAIL_PRIVATE_HOSTS_ALLOWED: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
+      if (!cidr) throw new ConfigError(`${variable}: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
       return cidr;
     });
 }
@@ -304,6 +312,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       oauthStateSecret: env.OAUTH_STATE_SECRET,
       googleAuthorizeUrl: env.GOOGLE_OAUTH_AUTHORIZE_URL,
       oauthReturnOrigins: parseReturnOrigins(env.OAUTH_RETURN_URL_ORIGINS),
+    },
+    webhooks: {
+      privateHostsAllowed: parseAllowlist(env.WEBHOOK_PRIVATE_HOSTS_ALLOWED, 'WEBHOOK_PRIVATE_HOSTS_ALLOWED'),
+      requireHttps: env.NODE_ENV === 'production',
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };

@@ -12,6 +12,9 @@ const SECRET_PATHS = [
   'refreshToken',
   '*.refreshToken',
   'databaseUrl',
+  // Webhook endpoints' signing secrets (whsec_…).
+  'secret',
+  '*.secret',
 ];
 
 export type Logger = pino.Logger;

@@ -248,6 +248,11 @@ export function inboxRefreshTokenAssociatedData(inboxId: string): string {
   return `email-inbox:${inboxId}:refresh-token`;
 }
 
+/** The associated data binding a webhook endpoint's signing-secret envelope to its row. */
+export function webhookSecretAssociatedData(endpointId: string): string {
+  return `webhook-endpoint:${endpointId}:secret`;
+}
+
 /** The process's keyring: PACER_ENCRYPTION_KEYS, or outside production a development key kept in the data folder. */
 export function keyringFor(config: Pick<Config, 'encryptionKeys' | 'environment' | 'dataDir'>): Keyring {
   if (config.encryptionKeys) return parseKeyring(config.encryptionKeys);

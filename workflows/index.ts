@@ -1,2 +1,3 @@
 export { identityWorkflow } from './identity';
 export { warmupWorkflow } from './warmup';
+export { webhookDeliveryWorkflow, webhookOutboxRelayWorkflow } from './webhook-delivery';

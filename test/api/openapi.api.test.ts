@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { Express } from 'express';
 import request from 'supertest';
 import { OPERATIONS } from '../../api/openapi';
 import { WEBHOOK_SECRET_HEADER } from '../../api/linkedin-accounts';
+import { recordEvents } from '../../db/webhook-events';
+import { leadReplied } from '../../domain/webhooks';
 import { createWorkspaceWithKey, startApiHarness, TEST_PUBLIC_BASE_URL, TEST_UNIPILE_WEBHOOK_SECRET, type ApiHarness } from '../support/api';
 import { startDovecot, type DovecotServer } from '../support/dovecot';
 import { testKeyring } from '../support/keyring';
@@ -236,6 +239,15 @@ test('real answers match their documented schemas, route by route', async () => 
   await call('post', '/share/:token/identities/:identityId/email-accounts', `${shareBase}/email-accounts`, { email: ADDRESS, password: PASSWORD, ...servers });
   await call('post', '/share/:token/identities/:identityId/email-accounts/:accountId/reconnect', `${shareBase}/email-accounts/${inbox.id}/reconnect`, { password: PASSWORD });
   await call('delete', '/identities/:id/email-accounts/:accountId', `/identities/${id}/email-accounts/${inbox.id}?force=true`);
+
+  // Event webhooks: an endpoint, an event recorded for it, its log.
+  const endpoint = (await call('post', '/webhook-endpoints', '/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks' })).body;
+  await call('get', '/webhook-endpoints', '/webhook-endpoints');
+  const lead = { id: randomUUID(), workspaceId, campaignId: randomUUID(), identityId: id, stepIndex: 0, email: 'grace@example.com', linkedinUrl: null };
+  const [delivery] = await harness.db.$transaction((tx) => recordEvents(tx, [leadReplied(lead, { inboxId: randomUUID(), messageId: null, at: Date.now() })]));
+  await call('get', '/webhook-endpoints/:id/deliveries', `/webhook-endpoints/${endpoint.id}/deliveries`);
+  await call('get', '/webhook-endpoints/:id/deliveries/:deliveryId', `/webhook-endpoints/${endpoint.id}/deliveries/${delivery!.deliveryId}`);
+  expect((await request(app).delete(`/webhook-endpoints/${endpoint.id}`).set(key)).status).toBe(204);
 
   const created = (await call('post', '/admin/workspaces', '/admin/workspaces', { slug: `docs-${Date.now()}`, name: 'Docs' }, operator)).body;
   await call('get', '/admin/workspaces', '/admin/workspaces?limit=2', undefined, operator);

@@ -89,6 +89,8 @@ export async function startApiHarness(
       // Tests run their mail servers on loopback, which only the allowlist lets through.
       // Test servers speak plain text on loopback unless a test says otherwise.
       email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true, ...options.email, ...email },
+      // Webhook receivers in tests run on loopback too.
+      webhooks: { keyring: testKeyring, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), requireHttps: false },
       oauth: { keyring: testKeyring, stateSecret: undefined, redirectBaseUrl: 'http://127.0.0.1:3000', google: undefined, microsoft: undefined, ...oauth },
       ...overrides,
     });

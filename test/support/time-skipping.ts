@@ -17,6 +17,7 @@ import { TEST_PUBLIC_BASE_URL, TEST_UNIPILE_WEBHOOK_SECRET, createWorkspaceWithK
 import { testKeyring } from './keyring';
 import { sharedServices } from './services';
 import { connectTimeSkippingEnv, workflowBundle } from './temporal';
+import { temporalWebhookDeliveries } from '../../workflows/webhook-delivery-contract';
 
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;
@@ -61,7 +62,9 @@ export async function startTimeSkippingHarness(
   const warmup = createWarmupSimulator();
   // Mail servers in tests run on loopback, which only the allowlist lets through.
   const mailHosts = { privateHostsAllowed: parseAllowlist('127.0.0.0/8'), timeoutMs: options.activities?.mailHostTimeoutMs ?? 10_000 };
-  const activities = createActivities({ db, linkedin: options.linkedinGateway ?? linkedin, keyring: testKeyring, warmup, mailHosts, emailProviders: options.activities?.emailProviders });
+  // Webhook receivers in tests run on loopback too.
+  const webhooks = { deliveries: temporalWebhookDeliveries(env.client, taskQueue), privateHostsAllowed: parseAllowlist('127.0.0.0/8') };
+  const activities = createActivities({ db, linkedin: options.linkedinGateway ?? linkedin, keyring: testKeyring, warmup, mailHosts, emailProviders: options.activities?.emailProviders, webhooks });
   const startWorker = async (options: Pick<WorkerOptions, 'maxCachedWorkflows'> = workerOptions) => {
     const created = await Worker.create({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: await workflowBundle(), ...options });
     return { worker: created, running: created.run() };
@@ -78,6 +81,7 @@ export async function startTimeSkippingHarness(
     // Mail servers in tests run on loopback, which only the allowlist lets through.
     email: { keyring: testKeyring, connectTimeoutMs: 3_000, privateHostsAllowed: parseAllowlist('127.0.0.0/8'), allowPlaintext: true },
     linkedin: { gateway: linkedin, publicBaseUrl: TEST_PUBLIC_BASE_URL, unipileWebhookSecret: TEST_UNIPILE_WEBHOOK_SECRET },
+    webhooks: { keyring: testKeyring, privateHostsAllowed: webhooks.privateHostsAllowed, requireHttps: false },
   });
   const { apiKey, workspaceId } = await createWorkspaceWithKey(db, taskQueue);
   const stopWorker = async () => {

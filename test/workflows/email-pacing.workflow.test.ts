@@ -162,6 +162,9 @@ test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps h
     expect(lead.error).toContain('reconnect ada@outreach.example');
     expect(inboxOf.get(lead.email)).toBe('ada@outreach.example');
   }
+  // Each stopped lead was published as lead.failed with the disconnection (docs/webhooks.md).
+  const failed = (await db.webhookEvent.findMany({ where: { type: 'lead.failed' } })).map((event) => JSON.parse(event.body) as { data: { leadId: string; campaignId: string } });
+  expect(new Set(failed.filter((event) => event.data.campaignId === campaign.body.id).map((event) => event.data.leadId))).toEqual(new Set(stopped.map((lead: { id: string }) => lead.id)));
 
   // Friday: the same address reconnects; its leads resume from the same address, never from the other one.
   await skipTo(monday.plus({ days: 4 }).set({ hour: 8 }));
@@ -234,6 +237,15 @@ test('a password that stops working marks the inbox needs-reconnect after one at
     await env.sleep('1 day');
     expect(server.messages.map((message) => message.to[0]).sort()).toEqual(['one@prospects.example', 'two@prospects.example']);
     expect(await db.lead.count({ where: { campaignId: campaign.body.id, state: 'done' } })).toBe(2);
+
+    // Published with their facts (docs/webhooks.md): the breakdown once, the reconnection, then the campaign's end.
+    const events = (await db.webhookEvent.findMany({ where: { workspaceId: stored.workspaceId }, orderBy: { createdAt: 'asc' } })).map((event) => JSON.parse(event.body));
+    const ofInbox = events.filter((event) => event.data.inboxId === id).map((event) => [event.type, event.data.detectedBy ?? event.data.previousStatus]);
+    expect(ofInbox).toEqual([
+      ['inbox.needs_reconnect', 'sending'],
+      ['inbox.reconnected', 'needs-reconnect'],
+    ]);
+    expect(events.filter((event) => event.type === 'campaign.completed' && event.data.campaignId === campaign.body.id).map((event) => event.data.leads)).toEqual([{ done: 2 }]);
   } finally {
     await server.stop();
   }
@@ -333,4 +345,14 @@ test('a Google lead who replies (Gmail history shows it) gets no follow-up; a Mi
   expect(await db.leadAction.count({ where: { identityId: identity.id, kind: 'bounce' } })).toBe(1);
   const inboxes = await db.emailInbox.findMany({ where: { identityId: identity.id } });
   expect(inboxes.map((inbox) => inbox.syncStatus)).toEqual(['ok', 'ok']);
+  // lead.replied and lead.bounced were recorded with them, each campaign's completion too (docs/webhooks.md).
+  const leadIds = { google: (await leadOf('google')).id, microsoft: (await leadOf('microsoft')).id };
+  const bodies = (await db.webhookEvent.findMany({ where: { workspaceId: stored.workspaceId } })).map((event) => JSON.parse(event.body) as { type: string; data: Record<string, unknown> });
+  expect(bodies.filter((event) => event.data.leadId === leadIds.google).map((event) => event.type)).toEqual(['lead.replied']);
+  expect(bodies.filter((event) => event.data.leadId === leadIds.microsoft)).toEqual([
+    expect.objectContaining({ type: 'lead.bounced', data: expect.objectContaining({ inboxId: inboxIds.microsoft, reason: 'email to nobody@lead.example bounced: Undeliverable: Hi' }) }),
+  ]);
+  const completions = bodies.filter((event) => event.type === 'campaign.completed' && Object.values(campaigns).includes(event.data.campaignId as string));
+  expect(completions.map((event) => event.data.leads)).toEqual(expect.arrayContaining([{ replied: 1 }, { error: 1 }]));
+  expect(completions).toHaveLength(2);
 });

@@ -116,6 +116,9 @@ test('account disconnected mid-day: LinkedIn leads wait naming it and email goes
   expect(invitesBefore.length).toBeGreaterThan(0);
   for (const action of invitesBefore) expect(action.performedAt.getTime()).toBeLessThan(disconnectedAt.toMillis());
   expect(await linkedinStatusOf(identityId)).toMatchObject({ status: 'needs-reconnect', reason: expect.stringContaining('sign in again') });
+  // The action that met it published linkedin.needs_reconnect, once (webhooks, docs/webhooks.md).
+  const { workspaceId } = await harness.db.identity.findUniqueOrThrow({ where: { id: identityId } });
+  expect(await harness.db.webhookEvent.count({ where: { workspaceId, type: 'linkedin.needs_reconnect' } })).toBe(1);
   // Only one action met the disconnected account: the others waited instead of failing lead after lead.
   const waiting = (await leadsOf(invites)).filter((lead) => lead.state === 'waiting');
   expect(waiting.length).toBe(60 - invitesBefore.length);

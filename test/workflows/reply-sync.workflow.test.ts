@@ -78,4 +78,11 @@ test('a lead who replies to the first email gets no follow-up; the one who stays
   expect(byEmail).toEqual({ 'grace@prospects.example': 'replied', 'linus@prospects.example': 'done' });
   const reply = await db.leadAction.findFirstOrThrow({ where: { leadId: grace.id, kind: 'reply' } });
   expect(reply.result).toMatchObject({ matchedBy: 'message-id', messageId: '<reply-1@prospects.example>' });
+
+  // Published with their facts (docs/webhooks.md): Grace's reply, and the campaign's completion once no lead waited.
+  const events = (await db.webhookEvent.findMany({ where: { workspaceId: harness.workspaceId }, orderBy: { createdAt: 'asc' } })).map((event) => JSON.parse(event.body));
+  const replied = events.filter((event) => event.type === 'lead.replied' && event.data.leadId === grace.id);
+  expect(replied).toEqual([expect.objectContaining({ data: expect.objectContaining({ campaignId: campaign.body.id, email: 'grace@prospects.example', messageId: '<reply-1@prospects.example>' }) })]);
+  const completed = events.filter((event) => event.type === 'campaign.completed' && event.data.campaignId === campaign.body.id);
+  expect(completed).toEqual([expect.objectContaining({ data: expect.objectContaining({ name: 'Replies', leads: { replied: 1, done: 1 } }) })]);
 });

@@ -37,6 +37,9 @@ afterAll(async () => {
 
 const auth = () => harness.auth();
 const skipTo = (instant: number) => harness.skipTo(DateTime.fromMillis(instant));
+/** The warm-up events recorded for the inbox, as their bodies. */
+const warmupEvents = async (inboxId: string) =>
+  (await db.webhookEvent.findMany({ where: { type: 'warmup.completed' } })).map((event) => JSON.parse(event.body) as { type: string; data: { inboxId: string } }).filter((event) => event.data.inboxId === inboxId);
 
 async function addInbox(identityId: string, email: string, password: string) {
   const id = randomUUID();
@@ -121,6 +124,8 @@ test('a warm-up lasts 14 days: campaigns it paused resume on day 14, not day 13;
   expect(audit.map((entry) => entry.action)).toEqual(expect.arrayContaining(['campaign.paused-for-warmup', 'campaign.resumed-after-warmup']));
   const inboxAudit = await db.auditEntry.findMany({ where: { entityId: inbox.id } });
   expect(inboxAudit.map((entry) => entry.action)).toEqual(['email-inbox.warmup.started']);
+  // warmup.completed was recorded with the warm-up's end (docs/webhooks.md).
+  expect(await warmupEvents(inbox.id)).toEqual([expect.objectContaining({ type: 'warmup.completed', data: expect.objectContaining({ email: 'warm@outreach.example', resumedCampaignIds: [active], startedAt: started.body.startedAt }) })]);
 });
 
 test('stopped on day 5: provider stopped, campaigns resumed at once; a campaign the user resumed and paused again meanwhile stays paused', async () => {
@@ -158,6 +163,8 @@ test('stopped on day 5: provider stopped, campaigns resumed at once; a campaign 
   expect(again.body).toMatchObject({ state: 'stopped' });
   expect((await db.auditEntry.findMany({ where: { entityId: inbox.id } })).map((entry) => entry.action).sort()).toEqual(['email-inbox.warmup.started', 'email-inbox.warmup.stopped']);
   expect(harness.warmup.calls.filter((call) => call.inboxId === inbox.id && call.operation === 'stop')).toHaveLength(1);
+  // Stopped early: not a completion.
+  expect(await warmupEvents(inbox.id)).toEqual([]);
 });
 
 test('while an inbox warms up with pauseCampaigns it sends no campaign email: Shuffle uses the other inbox, leads bound to it wait with the reason, then go after the warm-up', async () => {

@@ -1,0 +1,183 @@
+/**
+ * Event webhooks end to end for a fact recorded by the API (a time-skipping server of its own, so no
+ * other scenario's timers run meanwhile) (docs/webhooks.md): endpoints registered through the real API, events
+ * recorded where their facts are (a Unipile status webhook on the API) or in a fact's own transaction,
+ * delivered by the delivery workflow on a time-skipping server to a real local HTTP receiver that
+ * checks every signature with its own implementation of the Standard Webhooks scheme.
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import type { WebhookDeliveryRef } from '../../domain/webhooks';
+import { identityWorkflowId } from '../../workflows/identity-contract';
+import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery-contract';
+import { createWorkspaceWithKey, TEST_UNIPILE_WEBHOOK_SECRET } from '../support/api';
+import { connectLinkedin, unipileWebhook } from '../support/linkedin';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
+
+const TASK_QUEUE = 'webhooks-linkedin-test';
+const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
+
+jest.setTimeout(240_000);
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  status: number;
+  signatureValid: boolean;
+}
+
+/**
+ * The receiver's own verification, written from the specification ("Verifying webhook authenticity"):
+ * the key is the base64 part of `whsec_…`; the signed content is `id.timestamp.body`; the header is a
+ * space-separated list of `v1,<base64 HMAC-SHA256>`; the timestamp must be within 5 minutes.
+ */
+function verifiedBySpecification(secret: string, headers: http.IncomingHttpHeaders, body: string): boolean {
+  const id = headers['webhook-id'];
+  const timestamp = headers['webhook-timestamp'];
+  const signatures = headers['webhook-signature'];
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return signatures.split(' ').includes(`v1,${expected}`);
+}
+
+/** A real HTTP receiver: each path has its endpoint's secret; every event id fails its first `failures` attempts with 503. */
+async function startReceiver(failures: number) {
+  const secrets = new Map<string, string>();
+  const received: Received[] = [];
+  const attemptsById = new Map<string, number>();
+  const server = http.createServer((incoming, answer) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const path = incoming.url ?? '';
+      const secret = secrets.get(path);
+      const signatureValid = secret !== undefined && verifiedBySpecification(secret, incoming.headers, body);
+      const id = String(incoming.headers['webhook-id']);
+      const attempt = (attemptsById.get(`${path} ${id}`) ?? 0) + 1;
+      attemptsById.set(`${path} ${id}`, attempt);
+      const status = !signatureValid ? 401 : attempt <= failures ? 503 : 204;
+      received.push({ path, headers: incoming.headers, body, status, signatureValid });
+      answer.writeHead(status).end(status === 503 ? 'busy, try later' : undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    secrets,
+    received,
+    /** The ids the receiver accepted at `path` (status 2xx), in order. */
+    accepted: (path: string) => received.filter((entry) => entry.path === path && entry.status === 204).map((entry) => String(entry.headers['webhook-id'])),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let harness: TimeSkippingHarness;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let otherKey: string;
+let otherWorkspaceId: string;
+
+beforeAll(async () => {
+  harness = await startTimeSkippingHarness(TASK_QUEUE);
+  receiver = await startReceiver(3);
+  ({ apiKey: otherKey, workspaceId: otherWorkspaceId } = await createWorkspaceWithKey(harness.db, 'webhooks-other'));
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.stop();
+  await receiver?.stop();
+});
+
+const otherAuth = () => ({ Authorization: `Bearer ${otherKey}` });
+
+async function registerEndpoint(auth: { Authorization: string }, path: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
+  const response = await request(harness.app)
+    .post('/webhook-endpoints')
+    .set(auth)
+    .send({ url: receiver.url(path), ...(eventTypes ? { eventTypes } : {}) });
+  expect(response.status).toBe(201);
+  expect(response.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  receiver.secrets.set(path, response.body.secret);
+  return { id: response.body.id, secret: response.body.secret };
+}
+
+async function deliveriesOf(endpointId: string, auth: { Authorization: string }) {
+  const response = await request(harness.app).get(`/webhook-endpoints/${endpointId}/deliveries`).set(auth);
+  expect(response.status).toBe(200);
+  return response.body.items as { id: string; eventId: string; eventType: string; state: string; attempts: number; lastStatus: number | null }[];
+}
+
+/** Waits for each delivery's workflow to end (the time-skipping server runs its timers meanwhile). */
+async function outcomes(deliveries: readonly Pick<WebhookDeliveryRef, 'endpointId' | 'eventId'>[]): Promise<string[]> {
+  return Promise.all(deliveries.map((delivery) => harness.env.client.workflow.getHandle(webhookDeliveryWorkflowId(delivery)).result() as Promise<string>));
+}
+
+/** An identity with a connected LinkedIn account in the workspace of `auth`. */
+async function connectedIdentity(auth: { Authorization: string }) {
+  const created = await request(harness.app).post('/identities').set(auth).send({ firstName: 'Ada', lastName: 'Lovelace', workingHours: hours });
+  expect(created.status).toBe(201);
+  const identityId = created.body.id as string;
+  return { identityId, accountId: await connectLinkedin(harness.app, harness.linkedin, auth, identityId) };
+}
+
+test('a lost LinkedIn session is delivered to its own workspace only, signed, once per id after three failed attempts, with the same webhook-id each time', async () => {
+  const mine = await registerEndpoint(harness.auth(), '/mine');
+  const theirs = await registerEndpoint(otherAuth(), '/theirs');
+  const own = await connectedIdentity(harness.auth());
+  const other = await connectedIdentity(otherAuth());
+
+  for (const { identityId, accountId } of [own, other]) {
+    await harness.linkedin.setAccountStatus(identityId, { status: 'needs-reconnect', reason: 'signed out' }, Date.now());
+    const lost = await unipileWebhook(harness.app, { AccountStatus: { account_id: accountId, account_type: 'LINKEDIN', message: 'CREDENTIALS' } }, TEST_UNIPILE_WEBHOOK_SECRET);
+    expect(lost.status).toBe(200);
+  }
+  // The same status seen again is no new fact: no second event.
+  await unipileWebhook(harness.app, { AccountStatus: { account_id: own.accountId, account_type: 'LINKEDIN', message: 'CREDENTIALS' } }, TEST_UNIPILE_WEBHOOK_SECRET);
+
+  const [mineDeliveries, theirDeliveries] = [await harness.db.webhookDelivery.findMany({ where: { endpointId: mine.id } }), await harness.db.webhookDelivery.findMany({ where: { endpointId: theirs.id } })];
+  expect(mineDeliveries).toHaveLength(1);
+  expect(theirDeliveries).toHaveLength(1);
+  expect(await outcomes([...mineDeliveries, ...theirDeliveries])).toEqual(['delivered', 'delivered']);
+
+  // Every request carried a valid signature (the receiver answers 401 otherwise).
+  expect(receiver.received.length).toBeGreaterThanOrEqual(8);
+  expect(receiver.received.every((entry) => entry.signatureValid)).toBe(true);
+  // Four attempts per event, all with the event's id and the same body; accepted once.
+  for (const [path, delivery, identityId, workspaceId] of [
+    ['/mine', mineDeliveries[0]!, own.identityId, harness.workspaceId],
+    ['/theirs', theirDeliveries[0]!, other.identityId, otherWorkspaceId],
+  ] as const) {
+    const attempts = receiver.received.filter((entry) => entry.path === path);
+    expect(attempts.map((entry) => entry.status)).toEqual([503, 503, 503, 204]);
+    expect(new Set(attempts.map((entry) => entry.headers['webhook-id']))).toEqual(new Set([delivery.eventId]));
+    expect(new Set(attempts.map((entry) => entry.body)).size).toBe(1);
+    expect(receiver.accepted(path)).toEqual([delivery.eventId]);
+    const body = JSON.parse(attempts[0]!.body);
+    expect(body).toEqual({ id: delivery.eventId, type: 'linkedin.needs_reconnect', timestamp: expect.any(String), data: expect.objectContaining({ identityId }) });
+    expect(delivery.workspaceId).toBe(workspaceId);
+  }
+  // Never an event of another workspace: each path saw only its own identity.
+  expect(receiver.received.filter((entry) => entry.path === '/mine').every((entry) => JSON.parse(entry.body).data.identityId === own.identityId)).toBe(true);
+
+  // The delivery log: delivered after four attempts; the attempts show the three refusals.
+  const log = await deliveriesOf(mine.id, harness.auth());
+  expect(log).toEqual([expect.objectContaining({ eventId: mineDeliveries[0]!.eventId, eventType: 'linkedin.needs_reconnect', state: 'delivered', attempts: 4, lastStatus: 204 })]);
+  const detail = await request(harness.app).get(`/webhook-endpoints/${mine.id}/deliveries/${log[0]!.id}`).set(harness.auth());
+  expect(detail.body.attemptLog.map((attempt: { status: number }) => attempt.status)).toEqual([503, 503, 503, 204]);
+  expect(detail.body.attemptLog[0].error).toContain('answered 503: busy, try later');
+  // The other workspace cannot read this log.
+  expect((await request(harness.app).get(`/webhook-endpoints/${mine.id}/deliveries`).set(otherAuth())).status).toBe(404);
+  // No secret in what the API logged.
+  expect(harness.logLines.join('\n')).not.toContain(mine.secret.slice('whsec_'.length));
+
+  await request(harness.app).delete(`/webhook-endpoints/${mine.id}`).set(harness.auth()).expect(204);
+  await request(harness.app).delete(`/webhook-endpoints/${theirs.id}`).set(otherAuth()).expect(204);
+  // The identities' own workflows have nothing more to show here.
+  for (const { identityId } of [own, other]) await harness.env.client.workflow.getHandle(identityWorkflowId(identityId)).terminate('test done');
+});

@@ -1,0 +1,173 @@
+/**
+ * Event webhooks end to end (docs/webhooks.md): endpoints registered through the real API, events
+ * recorded where their facts are (a Unipile status webhook on the API) or in a fact's own transaction,
+ * delivered by the delivery workflow on a time-skipping server to a real local HTTP receiver that
+ * checks every signature with its own implementation of the Standard Webhooks scheme.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createWebhookActivities } from '../../activities/webhooks';
+import { recordEvents } from '../../db/webhook-events';
+import { leadReplied, type WebhookDeliveryRef } from '../../domain/webhooks';
+import { parseAllowlist } from '../../lib/config';
+import { temporalWebhookDeliveries, webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery-contract';
+import { testKeyring } from '../support/keyring';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
+
+const TASK_QUEUE = 'webhooks-test';
+
+jest.setTimeout(240_000);
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  status: number;
+  signatureValid: boolean;
+}
+
+/**
+ * The receiver's own verification, written from the specification ("Verifying webhook authenticity"):
+ * the key is the base64 part of `whsec_…`; the signed content is `id.timestamp.body`; the header is a
+ * space-separated list of `v1,<base64 HMAC-SHA256>`; the timestamp must be within 5 minutes.
+ */
+function verifiedBySpecification(secret: string, headers: http.IncomingHttpHeaders, body: string): boolean {
+  const id = headers['webhook-id'];
+  const timestamp = headers['webhook-timestamp'];
+  const signatures = headers['webhook-signature'];
+  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return signatures.split(' ').includes(`v1,${expected}`);
+}
+
+/** A real HTTP receiver: each path has its endpoint's secret; every event id fails its first `failures` attempts with 503. */
+async function startReceiver(failures: number) {
+  const secrets = new Map<string, string>();
+  const received: Received[] = [];
+  const attemptsById = new Map<string, number>();
+  const server = http.createServer((incoming, answer) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const path = incoming.url ?? '';
+      const secret = secrets.get(path);
+      const signatureValid = secret !== undefined && verifiedBySpecification(secret, incoming.headers, body);
+      const id = String(incoming.headers['webhook-id']);
+      const attempt = (attemptsById.get(`${path} ${id}`) ?? 0) + 1;
+      attemptsById.set(`${path} ${id}`, attempt);
+      const status = !signatureValid ? 401 : attempt <= failures ? 503 : 204;
+      received.push({ path, headers: incoming.headers, body, status, signatureValid });
+      answer.writeHead(status).end(status === 503 ? 'busy, try later' : undefined);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    secrets,
+    received,
+    /** The ids the receiver accepted at `path` (status 2xx), in order. */
+    accepted: (path: string) => received.filter((entry) => entry.path === path && entry.status === 204).map((entry) => String(entry.headers['webhook-id'])),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let harness: TimeSkippingHarness;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+beforeAll(async () => {
+  harness = await startTimeSkippingHarness(TASK_QUEUE);
+  receiver = await startReceiver(3);
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.stop();
+  await receiver?.stop();
+});
+
+async function registerEndpoint(auth: { Authorization: string }, path: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
+  const response = await request(harness.app)
+    .post('/webhook-endpoints')
+    .set(auth)
+    .send({ url: receiver.url(path), ...(eventTypes ? { eventTypes } : {}) });
+  expect(response.status).toBe(201);
+  expect(response.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  receiver.secrets.set(path, response.body.secret);
+  return { id: response.body.id, secret: response.body.secret };
+}
+
+async function deliveriesOf(endpointId: string, auth: { Authorization: string }) {
+  const response = await request(harness.app).get(`/webhook-endpoints/${endpointId}/deliveries`).set(auth);
+  expect(response.status).toBe(200);
+  return response.body.items as { id: string; eventId: string; eventType: string; state: string; attempts: number; lastStatus: number | null }[];
+}
+
+/** Waits for each delivery's workflow to end (the time-skipping server runs its timers meanwhile). */
+async function outcomes(deliveries: readonly Pick<WebhookDeliveryRef, 'endpointId' | 'eventId'>[]): Promise<string[]> {
+  return Promise.all(deliveries.map((delivery) => harness.env.client.workflow.getHandle(webhookDeliveryWorkflowId(delivery)).result() as Promise<string>));
+}
+
+test('an event is recorded with its fact or not at all; the same fact twice is one event; a start that was lost is made by the outbox relay', async () => {
+  const endpoint = await registerEndpoint(harness.auth(), '/outbox', ['lead.replied']);
+  const lead = { id: randomUUID(), workspaceId: harness.workspaceId, campaignId: randomUUID(), identityId: randomUUID(), stepIndex: 1, email: 'grace@example.com', linkedinUrl: null };
+  const event = leadReplied(lead, { inboxId: randomUUID(), messageId: '<reply@example.com>', at: Date.now() });
+
+  // The fact's transaction aborts: no event, no delivery.
+  await expect(
+    harness.db.$transaction(async (tx) => {
+      await recordEvents(tx, [event]);
+      throw new Error('the fact could not be written');
+    }),
+  ).rejects.toThrow('the fact could not be written');
+  expect(await harness.db.webhookDelivery.count({ where: { endpointId: endpoint.id } })).toBe(0);
+
+  // Committed twice (a retried activity): one event, one delivery.
+  const first = await harness.db.$transaction((tx) => recordEvents(tx, [event]));
+  const again = await harness.db.$transaction((tx) => recordEvents(tx, [event]));
+  expect(first).toHaveLength(1);
+  expect(again).toEqual([]);
+
+  // The publisher died before starting it: the relay's pass starts it once the grace period is over.
+  const activities = createWebhookActivities({ db: harness.db, keyring: testKeyring, webhooks: { deliveries: temporalWebhookDeliveries(harness.env.client, TASK_QUEUE), privateHostsAllowed: parseAllowlist('127.0.0.0/8') } });
+  expect((await activities.startUnstartedWebhookDeliveries({ at: Date.now() })).found).toBe(0);
+  const relayed = await activities.startUnstartedWebhookDeliveries({ at: Date.now() + 60_000 });
+  expect(relayed.started).toBeGreaterThanOrEqual(1);
+  expect(await outcomes(first)).toEqual(['delivered']);
+  expect(receiver.accepted('/outbox')).toEqual([first[0]!.eventId]);
+  // Started again (a second relay, a publisher that retried): the same workflow id, nothing sent twice.
+  await temporalWebhookDeliveries(harness.env.client, TASK_QUEUE).start(first);
+  expect(receiver.accepted('/outbox')).toEqual([first[0]!.eventId]);
+  await request(harness.app).delete(`/webhook-endpoints/${endpoint.id}`).set(harness.auth()).expect(204);
+});
+
+test('an endpoint that answers 410 Gone is disabled after one attempt, and a deleted endpoint gets no new event', async () => {
+  const gone = http.createServer((_incoming, answer) => answer.writeHead(410).end('gone'));
+  await new Promise<void>((resolve) => gone.listen(0, '127.0.0.1', resolve));
+  try {
+    const created = await request(harness.app)
+      .post('/webhook-endpoints')
+      .set(harness.auth())
+      .send({ url: `http://127.0.0.1:${(gone.address() as AddressInfo).port}/gone` });
+    expect(created.status).toBe(201);
+    const lead = { id: randomUUID(), workspaceId: harness.workspaceId, campaignId: randomUUID(), identityId: randomUUID(), stepIndex: 0, email: 'gone@example.com', linkedinUrl: null };
+    const deliveries = await harness.db.$transaction((tx) => recordEvents(tx, [leadReplied(lead, { inboxId: randomUUID(), messageId: null, at: Date.now() })]));
+    await temporalWebhookDeliveries(harness.env.client, TASK_QUEUE).start(deliveries);
+    expect(await outcomes(deliveries)).toEqual(['failed']);
+    const listed = await request(harness.app).get('/webhook-endpoints').set(harness.auth());
+    expect(listed.body.items.find((item: { id: string }) => item.id === created.body.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
+    expect(listed.body.items.every((item: Record<string, unknown>) => !('secret' in item))).toBe(true);
+    const [delivery] = await deliveriesOf(created.body.id, harness.auth());
+    expect(delivery).toMatchObject({ state: 'failed', attempts: 1, lastStatus: 410 });
+
+    // Disabled: the next fact of the workspace gets no delivery to it.
+    const next = await harness.db.$transaction((tx) => recordEvents(tx, [leadReplied({ ...lead, id: randomUUID() }, { inboxId: randomUUID(), messageId: null, at: Date.now() })]));
+    expect(next.filter((ref) => ref.endpointId === created.body.id)).toEqual([]);
+  } finally {
+    await new Promise<void>((resolve) => gone.close(() => resolve()));
+  }
+});
