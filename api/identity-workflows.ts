@@ -82,11 +82,20 @@ export class IdentityWorkflows {
     return this.notify('start', identity.id, () => this.client.workflow.start(IDENTITY_WORKFLOW_TYPE, this.startOptions(identity)));
   }
 
-  /** Signal-with-start: a change reaches the workflow even if it had been terminated by an operator (or never started). */
+  /**
+   * A plain signal, which is all a running workflow needs (and the cheapest call for the server);
+   * signal-with-start only when none runs (terminated by an operator, or never started), so the
+   * change reaches a workflow either way.
+   */
   async configChanged(identity: IdentityRecordForWorkflow): Promise<boolean> {
-    return this.notify('configuration', identity.id, () =>
-      this.client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, { ...this.startOptions(identity), signal: identityConfigChanged, signalArgs: [identity.config] }),
-    );
+    return this.notify('configuration', identity.id, async () => {
+      try {
+        await this.client.workflow.getHandle(identityWorkflowId(identity.id)).signal(identityConfigChanged, identity.config);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        await this.client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, { ...this.startOptions(identity), signal: identityConfigChanged, signalArgs: [identity.config] });
+      }
+    });
   }
 
   /** Campaigns, leads, inboxes or invitations changed: the workflow re-reads what is due. A missing workflow is fine (deleted identity). */

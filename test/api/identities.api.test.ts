@@ -187,6 +187,18 @@ describe('PUT /identities/:id/working-hours', () => {
     expect([6, 0]).toContain(weekday);
   });
 
+  it('a workflow an operator terminated is started again by the change, with it', async () => {
+    const created = await createIdentity();
+    const handle = harness.client.workflow.getHandle(identityWorkflowId(created.body.id));
+    await handle.terminate('operator test');
+    const response = await request(harness.app).put(`/identities/${created.body.id}/working-hours`).set(auth(workspaceA.apiKey)).send(weekendHours);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ version: 2, workflowNotified: true });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    const status = (await request(harness.app).get(`/identities/${created.body.id}`).set(auth(workspaceA.apiKey))).body.status;
+    expect(status.configVersion).toBe(2);
+  });
+
   it('refuses invalid hours with 422 and changes nothing', async () => {
     const created = await createIdentity();
     const before = await recordCounts();
