@@ -11,7 +11,7 @@ import type { Request, Response } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { CONNECTION_FAILURE_CODES, describeConnectionFailure, type ConnectionFailureCode } from '../domain/inbox-connection';
-import { MAIL_SERVER_PRESETS, mailServerPresetFor, type MailSecurity } from '../domain/mail-server-presets';
+import { MAIL_SERVER_PRESETS, presetForAddress, type Security } from '../domain/mail-servers';
 import { OAUTH_FAILURE_CODES, describeOAuthFailure, type OAuthFailureCode } from '../domain/oauth-errors';
 
 /** The identity's LinkedIn connection as stored (integrations/linkedin LinkedinConnectionStatus). */
@@ -191,7 +191,7 @@ export type ConnectForm = z.infer<typeof connectFormSchema>;
 /** The form minus its password: what is kept across the redirect so the person need not type it again. */
 export type ConnectFormValues = Omit<Required<ConnectForm>, 'password'>;
 
-const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<MailSecurity, number>> = {
+const DEFAULT_PORTS: Record<'imap' | 'smtp', Record<Security, number>> = {
   imap: { tls: 993, starttls: 143, none: 143 },
   smtp: { tls: 465, starttls: 587, none: 25 },
 };
@@ -210,7 +210,7 @@ export class ServerSettingsNeeded extends Error {
  */
 export function connectInputFromForm(form: ConnectForm): Record<string, unknown> {
   const email = (form.email ?? '').trim();
-  const preset = mailServerPresetFor(email);
+  const preset = presetForAddress(email);
   const side = (name: 'imap' | 'smtp') => {
     const host = (form[`${name}Host`] ?? '').trim();
     const given = (form[`${name}Security`] ?? '').trim();
@@ -223,7 +223,7 @@ export function connectInputFromForm(form: ConnectForm): Record<string, unknown>
     }
     const security = given === '' ? (name === 'imap' ? 'tls' : 'starttls') : given;
     const port = (form[`${name}Port`] ?? '').trim();
-    const defaultPort = Object.hasOwn(DEFAULT_PORTS[name], security) ? DEFAULT_PORTS[name][security as MailSecurity] : undefined;
+    const defaultPort = Object.hasOwn(DEFAULT_PORTS[name], security) ? DEFAULT_PORTS[name][security as Security] : undefined;
     return { host, port: port === '' ? defaultPort : /^[0-9]{1,5}$/.test(port) ? Number(port) : port, security };
   };
   const username = (form.username ?? '').trim();
@@ -412,7 +412,7 @@ export function sharePageView(input: SharePageInput) {
   const name = `${identity.firstName} ${identity.lastName}`;
   const values: ConnectFormValues = flash?.values ?? { email: '', username: '', imapHost: '', imapPort: '', imapSecurity: '', smtpHost: '', smtpPort: '', smtpSecurity: '' };
   const invalid = new Set(flash?.invalid ?? []);
-  const preset = mailServerPresetFor(values.email);
+  const preset = presetForAddress(values.email);
   const side = (sideName: 'imap' | 'smtp', legend: string) => ({
     name: sideName,
     legend,
@@ -441,7 +441,7 @@ export function sharePageView(input: SharePageInput) {
       presets: JSON.stringify(MAIL_SERVER_PRESETS),
       values,
       invalid: { email: invalid.has('email'), password: invalid.has('password') },
-      presetHint: preset ? `${preset.provider} settings filled in. ${preset.passwordHint}` : '',
+      presetHint: preset ? `${preset.name} settings filled in. ${preset.passwordHint}` : '',
       serverSettingsOpen: flash !== undefined && (flash.domain !== undefined || sides.some((entry) => entry.invalidHost || entry.invalidPort) || values.imapHost !== '' || values.smtpHost !== ''),
       sides,
       securityOptions: SECURITY_OPTIONS,

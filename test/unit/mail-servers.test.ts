@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  MAIL_SERVER_PRESETS,
   plaintextProblems,
   plaintextWarnings,
   portForSecurity,
@@ -122,6 +123,37 @@ test('a security given without a port gets a port that speaks it', () => {
   fc.assert(
     fc.property(protocolArbitrary, fc.constantFrom<Security>('tls', 'starttls'), (protocol, security) => {
       expect(securityForPort(protocol, portForSecurity(protocol, security))).toBe(security);
+    }),
+  );
+});
+
+// ----- The preset table the API and the share page share -----
+
+
+test('well-known domains give their servers, whatever the case; other domains give none', () => {
+  expect(presetForAddress('Ada.Lovelace@GMail.com')).toMatchObject({ imap: { host: 'imap.gmail.com', port: 993, security: 'tls' }, smtp: { host: 'smtp.gmail.com', port: 587, security: 'starttls' } });
+  expect(presetForAddress('someone@icloud.com')?.smtp).toEqual({ host: 'smtp.mail.me.com', port: 587, security: 'starttls' });
+  expect(presetForAddress('someone@corp.example')).toBeUndefined();
+  expect(presetForAddress('no-at-sign')).toBeUndefined();
+  // Object's own keys are not mail domains.
+  expect(presetForAddress('x@constructor')).toBeUndefined();
+  expect(presetForAddress('x@__proto__')).toBeUndefined();
+});
+
+test('every preset uses the ports and security the SPEC recommends (IMAP 993 TLS; SMTP 587 STARTTLS or 465 TLS)', () => {
+  for (const preset of Object.values(MAIL_SERVER_PRESETS)) {
+    expect(preset.imap).toMatchObject({ port: 993, security: 'tls' });
+    expect([`${preset.smtp.port}/${preset.smtp.security}`]).toEqual([expect.stringMatching(/^(587\/starttls|465\/tls)$/)]);
+    expect(preset.passwordHint.length).toBeGreaterThan(20);
+  }
+});
+
+test('the preset depends only on the domain (property)', () => {
+  const domains = Object.keys(MAIL_SERVER_PRESETS);
+  fc.assert(
+    fc.property(fc.stringMatching(/^[a-z0-9._-]{1,30}$/), fc.constantFrom(...domains), (local, domain) => {
+      expect(presetForAddress(`${local}@${domain}`)).toBe(MAIL_SERVER_PRESETS[domain]);
+      expect(presetForAddress(`${local}@${domain.toUpperCase()}`)).toBe(MAIL_SERVER_PRESETS[domain]);
     }),
   );
 });

@@ -55,7 +55,7 @@
       fill(field(side, 'Port'), String(preset[side].port));
       field(side, 'Security').value = preset[side].security;
     });
-    hint.textContent = preset.provider + ' settings filled in. ' + preset.passwordHint;
+    hint.textContent = preset.name + ' settings filled in. ' + preset.passwordHint;
   }
 
   email.addEventListener('input', apply);
