@@ -5,9 +5,6 @@
  * delivered by the delivery workflow on a time-skipping server to a real local HTTP receiver that
  * checks every signature with its own implementation of the Standard Webhooks scheme.
  */
-import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { WebhookDeliveryRef } from '../../domain/webhooks';
 import { identityWorkflowId } from '../../workflows/identity-contract';
@@ -15,71 +12,15 @@ import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery-cont
 import { createWorkspaceWithKey, TEST_UNIPILE_WEBHOOK_SECRET } from '../support/api';
 import { connectLinkedin, unipileWebhook } from '../support/linkedin';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
+import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const TASK_QUEUE = 'webhooks-linkedin-test';
 const hours = { timeZone: 'Europe/Paris', days: ['MON', 'TUE', 'WED', 'THU', 'FRI'], start: '09:00', end: '18:00' };
 
 jest.setTimeout(240_000);
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  status: number;
-  signatureValid: boolean;
-}
-
-/**
- * The receiver's own verification, written from the specification ("Verifying webhook authenticity"):
- * the key is the base64 part of `whsec_…`; the signed content is `id.timestamp.body`; the header is a
- * space-separated list of `v1,<base64 HMAC-SHA256>`; the timestamp must be within 5 minutes.
- */
-function verifiedBySpecification(secret: string, headers: http.IncomingHttpHeaders, body: string): boolean {
-  const id = headers['webhook-id'];
-  const timestamp = headers['webhook-timestamp'];
-  const signatures = headers['webhook-signature'];
-  if (typeof id !== 'string' || typeof timestamp !== 'string' || typeof signatures !== 'string') return false;
-  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return signatures.split(' ').includes(`v1,${expected}`);
-}
-
-/** A real HTTP receiver: each path has its endpoint's secret; every event id fails its first `failures` attempts with 503. */
-async function startReceiver(failures: number) {
-  const secrets = new Map<string, string>();
-  const received: Received[] = [];
-  const attemptsById = new Map<string, number>();
-  const server = http.createServer((incoming, answer) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const path = incoming.url ?? '';
-      const secret = secrets.get(path);
-      const signatureValid = secret !== undefined && verifiedBySpecification(secret, incoming.headers, body);
-      const id = String(incoming.headers['webhook-id']);
-      const attempt = (attemptsById.get(`${path} ${id}`) ?? 0) + 1;
-      attemptsById.set(`${path} ${id}`, attempt);
-      const status = !signatureValid ? 401 : attempt <= failures ? 503 : 204;
-      received.push({ path, headers: incoming.headers, body, status, signatureValid });
-      answer.writeHead(status).end(status === 503 ? 'busy, try later' : undefined);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    secrets,
-    received,
-    /** The ids the receiver accepted at `path` (status 2xx), in order. */
-    accepted: (path: string) => received.filter((entry) => entry.path === path && entry.status === 204).map((entry) => String(entry.headers['webhook-id'])),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 let harness: TimeSkippingHarness;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: WebhookReceiver;
 let otherKey: string;
 let otherWorkspaceId: string;
 
