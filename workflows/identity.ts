@@ -7,9 +7,10 @@
  * its own timeout and a single attempt: reply syncs first (a lead who replied gets nothing more),
  * then the day's relation sync (acceptances no webhook reported), then due withdrawals one invitation
  * at a time, then one step of each kind that has budget left and whose spaced slot has come. While
- * the LinkedIn account cannot act (as the plan reads it), every LinkedIn action waits. No action starts after the window's end minus the slot margin. A
- * failure holds back only its own kind (or withdrawals) and is planned again later with fresh
- * inputs; the identity's other actions go on. Then the workflow sleeps until the next slot, due
+ * the LinkedIn account cannot act (as the plan reads it), every LinkedIn action waits. No action
+ * starts after the window's end minus the slot margin. A failure holds back only its own kind (or
+ * withdrawals) and is planned again later with fresh inputs; the identity's other actions go on.
+ * Before each sleep the run shows operators what waits and why (identity-operator-view). Then the workflow sleeps until the next slot, due
  * step, withdrawal, fall-back of raised limits, or window, waking at once on any signal.
  *
  * Decisions live in the plain state module (./identity-state, unit-tested); this loop only waits.
