@@ -46,7 +46,7 @@ export function selectWarmupProvider(config: WarmupProviderConfig, options: { lo
       { warmupProvider: 'simulator', environment: config.environment, chosen: config.adapter === undefined ? 'default' : 'explicit' },
       config.environment === 'production'
         ? `${WARMUP_SIMULATOR_LABEL} selected in PRODUCTION by WARMUP_PROVIDER=simulator: addresses are not really warmed up`
-        : `${WARMUP_SIMULATOR_LABEL} in use${config.adapter === undefined ? ' (default outside production; set WARMUP_PROVIDER=http for the real service)' : ''}`,
+        : `${WARMUP_SIMULATOR_LABEL} in use${config.adapter === undefined ? ' (default outside production; set WARMUP_PROVIDER=instantly, or http for a service speaking the documented contract)' : ''}`,
     );
     return createWarmupSimulator();
   }
