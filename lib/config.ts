@@ -45,6 +45,9 @@ const environmentSchema = z.object({
   MICROSOFT_LOGIN_BASE_URL: z.url().default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   OAUTH_STATE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  GOOGLE_OAUTH_AUTHORIZE_URL: z.url({ protocol: /^https?$/ }).default('https://accounts.google.com/o/oauth2/v2/auth'),
+  OAUTH_RETURN_URL_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
 });
 
 export interface Config {
@@ -85,8 +88,17 @@ export interface Config {
     microsoft: MicrosoftClientConfig | undefined;
     /** Signs the OAuth `state`; the OAuth endpoints answer 503 without it. */
     oauthStateSecret: string | undefined;
+    /** Google's consent page (GOOGLE_OAUTH_AUTHORIZE_URL); tests point it at a local server. */
+    googleAuthorizeUrl: string;
+    /** Origins an API caller's `returnUrl` may point to after Google / Microsoft sign-in (OAUTH_RETURN_URL_ORIGINS). */
+    oauthReturnOrigins: string[];
   };
+  /** Express `trust proxy` (TRUST_PROXY): false, a number of proxy hops, or the proxies' addresses / CIDRs. */
+  trustProxy: TrustProxy;
 }
+
+/** What Express's `trust proxy` is given: never `true`, which would let any client choose its address. */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -103,6 +115,58 @@ export function parseAllowlist(value: string | undefined): Cidr[] {
       if (!cidr) throw new ConfigError(`EMAIL_PRIVATE_HOSTS_ALLOWED: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)`);
       return cidr;
     });
+}
+
+/**
+ * `OAUTH_RETURN_URL_ORIGINS`: comma-separated http(s) origins (`https://app.example.com`); an entry with
+ * a path, query or credentials is a start-up error, because only the origin is compared.
+ */
+export function parseReturnOrigins(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      let url: URL;
+      try {
+        url = new URL(entry);
+      } catch {
+        throw new ConfigError(`OAUTH_RETURN_URL_ORIGINS: "${entry}" is not an origin (e.g. https://app.example.com)`);
+      }
+      const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+      if (!/^https?:$/.test(url.protocol) || !bare) {
+        throw new ConfigError(`OAUTH_RETURN_URL_ORIGINS: "${entry}" must be an http(s) origin only, e.g. https://app.example.com (no path)`);
+      }
+      return url.origin;
+    });
+}
+
+/**
+ * `TRUST_PROXY`: unset or `false` (the socket address is the client), a number of reverse-proxy hops
+ * in front of the API (0–10), or comma-separated proxy addresses / CIDRs / Express names (`loopback`,
+ * `linklocal`, `uniquelocal`). `true` is refused: it would take the left-most X-Forwarded-For entry,
+ * which any client can write.
+ */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') {
+    throw new ConfigError('TRUST_PROXY=true would let any client pick its own address through X-Forwarded-For: give the number of proxies in front of the API (e.g. 1) or their addresses');
+  }
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError(`TRUST_PROXY: ${hops} hops is not plausible (0–10)`);
+    return hops === 0 ? false : hops;
+  }
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of entries) {
+    if (!['loopback', 'linklocal', 'uniquelocal'].includes(entry) && !parseCidr(entry)) {
+      throw new ConfigError(`TRUST_PROXY: "${entry}" is neither a number of hops, an IP address or CIDR, nor loopback / linklocal / uniquelocal`);
+    }
+  }
+  return entries;
 }
 
 /** The one place that reads the environment. */
@@ -148,7 +212,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           ? { clientId: env.MICROSOFT_CLIENT_ID, clientSecret: env.MICROSOFT_CLIENT_SECRET, loginBaseUrl: env.MICROSOFT_LOGIN_BASE_URL, graphBaseUrl: env.MICROSOFT_GRAPH_BASE_URL }
           : undefined,
       oauthStateSecret: env.OAUTH_STATE_SECRET,
+      googleAuthorizeUrl: env.GOOGLE_OAUTH_AUTHORIZE_URL,
+      oauthReturnOrigins: parseReturnOrigins(env.OAUTH_RETURN_URL_ORIGINS),
     },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
 }
 
