@@ -103,6 +103,8 @@ export interface AccountInput {
 export interface StartReconnectInput extends AccountInput {
   /** Per request; a retry with the same key answers the same session. */
   idempotencyKey: string;
+  /** Where the service sends the browser once the owner has signed in (or given up): the share page. */
+  returnUrl?: string;
 }
 
 /** LinkedIn's limit on an invitation note. */

@@ -287,7 +287,7 @@ export function createHttpLinkedinGateway(options: HttpLinkedinGatewayOptions): 
         path: `${identityPath(input.identityId)}/account/reconnect-sessions`,
         at: input.at,
         idempotencyKey: checkIdempotencyKey(input.idempotencyKey),
-        body: {},
+        body: input.returnUrl === undefined ? {} : { returnUrl: input.returnUrl },
         schema: contractSchemas.reconnectSession,
       });
       return { reconnectUrl: body.reconnectUrl, expiresAt: Date.parse(body.expiresAt) };

@@ -46,6 +46,8 @@ export const SIMULATOR_LABEL = 'LinkedIn SIMULATOR (in-memory, development and t
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** LinkedIn-like: accounts are restricted around a few hundred pending invitations. */
 export const DEFAULT_PENDING_CAP = 500;
+/** Where the simulator's reconnect sessions point: a reserved name, since it has no sign-in page. */
+export const SIMULATOR_SIGN_IN_ORIGIN = 'https://linkedin-simulator.invalid';
 
 export type SimulatedOperation =
   | 'sendConnectionRequest'
@@ -345,7 +347,7 @@ export function createLinkedinSimulator(options: LinkedinSimulatorOptions = {}):
         injectFault({ operation: 'startReconnect', identityId, at });
         return once(stateOf(identityId), key, ['startReconnect'], () => ({
           // The reserved .invalid domain: the simulator has no sign-in page.
-          reconnectUrl: `https://linkedin-simulator.invalid/reconnect/${encodeURIComponent(identityId)}/${nextId('reconnect')}`,
+          reconnectUrl: `${SIMULATOR_SIGN_IN_ORIGIN}/reconnect/${encodeURIComponent(identityId)}/${nextId('reconnect')}${input.returnUrl === undefined ? '' : `?returnUrl=${encodeURIComponent(input.returnUrl)}`}`,
           expiresAt: at + 3600 * 1000,
         }));
       });
