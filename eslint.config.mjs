@@ -26,6 +26,16 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts the pages load in the browser: plain ES2019, no types, browser globals.
+    files: ['api/pages/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: false },
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', SwaggerUIBundle: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       // supertest bodies and Temporal protos are loosely typed; tests assert on them directly.

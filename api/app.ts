@@ -13,8 +13,9 @@ import { identitySettingsRoutes } from './identity-settings';
 import type { IdentityWorkflows } from './identity-workflows';
 import { linkedinInvitationRoutes } from './linkedin-invitations';
 import { openApiRoutes } from './openapi';
+import { pageAssets, pageSecurity } from './pages';
 import { shareInboxActions } from './share-inbox-actions';
-import { publicShareRoutes, shareHeaders, shareLinkRoutes, type ShareLinkOptions } from './share-links';
+import { publicShareRoutes, shareHeaders, shareLinkRoutes, shareSignInOrigins, type ShareLinkOptions } from './share-links';
 import { WarmupWorkflows, warmupRoutes } from './warmup';
 import { notFoundHandler, problemHandler, requireJsonBody } from './problem';
 import { workspaceRoutes } from './workspace';
@@ -34,28 +35,32 @@ export interface ApiDependencies {
   email?: EmailConnectionSettings;
   /** Google / Microsoft 365 OAuth flows; without it (or its client ids), their endpoints answer 503. */
   oauth?: OAuthSettings;
+  /** Express `trust proxy` (TRUST_PROXY): whose X-Forwarded-For gives the client address. */
+  trustProxy?: false | number | string[];
 }
 
 export function createApp(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.use(helmet());
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(helmet(pageSecurity({ formActionOrigins: shareSignInOrigins(deps.shareLinks, deps.oauth), https: deps.shareLinks?.publicBaseUrl.startsWith('https://') ?? false })));
   app.get('/healthz', (_request, response) => {
     response.json({ status: 'ok' });
   });
   app.use(openApiRoutes());
-  app.use(requireJsonBody);
-  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
+  app.use(pageAssets());
   const identities = new IdentityService(deps.db, deps.identityWorkflows);
   const connections = new InboxConnections(deps.db, deps.identityWorkflows);
   const warmups = new WarmupWorkflows(deps.identityWorkflows.client, deps.identityWorkflows.taskQueue);
   const connector = inboxConnector(deps.db, connections, deps.identityWorkflows, deps.email);
-  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth);
-  const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth.startAuthorization), ...deps.shareLinks };
-  // Public, before the API key check: the token in the path is the only credential.
+  const oauth = emailOAuthRoutes(deps.db, identities, connections, deps.identityWorkflows, deps.oauth, deps.logger);
+  const shareLinks = deps.shareLinks && { inboxActions: shareInboxActions(deps.db, connector, oauth), ...deps.shareLinks };
+  // Public, before the API key check and the JSON-only body rule: the token in the path is the only
+  // credential, and the share page's forms post application/x-www-form-urlencoded.
   app.use('/share', shareHeaders);
   app.use(publicShareRoutes(deps.db, deps.logger, shareLinks));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.bodyLimit, strict: true }));
   app.use(adminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   app.use(emailInboxAdminRoutes(deps.db, deps.operatorApiKey, deps.identityWorkflows));
   // The browser comes back from Google / Microsoft without an API key: the signed, single-use state authenticates it.

@@ -25,15 +25,19 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
   const client = new Client({ connection, namespace: config.temporal.namespace });
   await ensureSearchAttributes(connection, config.temporal.namespace);
   await registerEnvironmentApiKeys(db, config.environmentApiKeys);
+  const linkedin = selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger });
   const app = createApp({
     db,
     identityWorkflows: new IdentityWorkflows(client, config.temporal.taskQueue),
     logger,
     bodyLimit: config.api.bodyLimit,
     operatorApiKey: config.operatorApiKey,
+    trustProxy: config.trustProxy,
     shareLinks: {
       publicBaseUrl: config.publicBaseUrl,
-      linkedin: selectLinkedinGateway({ environment: config.environment, ...config.linkedinGateway }, { logger }),
+      linkedin,
+      // The automation service hosts its sign-in pages on its own origin (the simulator's are known).
+      ...(linkedin.adapter === 'http' ? { linkedinSignInOrigins: [new URL(required(config.linkedinGateway.baseUrl, 'LINKEDIN_GATEWAY_URL')).origin] } : {}),
     },
     email: { keyring: keyringFor(config), connectTimeoutMs: config.email.connectTimeoutMs, privateHostsAllowed: config.email.privateHostsAllowed },
     oauth: {
@@ -42,6 +46,8 @@ export async function startApi(config: Config, logger: Logger): Promise<RunningA
       redirectBaseUrl: config.publicBaseUrl,
       google: config.email.google,
       microsoft: config.email.microsoft,
+      googleAuthorizeUrl: config.email.googleAuthorizeUrl,
+      returnOrigins: config.email.oauthReturnOrigins,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {

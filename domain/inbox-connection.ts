@@ -132,3 +132,8 @@ export function classifyConnection(outcomes: { imap: ProbeOutcome; smtp: ProbeOu
 }
 
 export const CONNECTION_FAILURE_CODES = Object.keys(TITLES) as ConnectionFailureCode[];
+
+/** The title and guidance of a failure code (the share page shows them after its redirect). */
+export function describeConnectionFailure(code: ConnectionFailureCode): { title: string; guidance: string } {
+  return { title: TITLES[code], guidance: GUIDANCE[code] };
+}

@@ -87,3 +87,8 @@ export function classifyOAuthError(input: { error?: string; description?: string
 }
 
 export const OAUTH_FAILURE_CODES = Object.keys(FAILURES) as OAuthFailureCode[];
+
+/** The title and guidance of a failure code (the share page shows them after the provider sends the browser back). */
+export function describeOAuthFailure(code: OAuthFailureCode): OAuthFailure {
+  return { code, ...FAILURES[code] };
+}

@@ -83,6 +83,13 @@ export class ServiceUnavailableError extends PacerError {
   readonly title = 'Service unavailable';
 }
 
+/** An unexpected failure, already logged where it happened (with secrets left out): answered 500 without details. */
+export class InternalError extends PacerError {
+  readonly status = 500;
+  readonly code = 'internal-error';
+  readonly title = 'Internal server error';
+}
+
 /** The credential is valid but does not reach this resource (a share link used for another identity). */
 export class ForbiddenError extends PacerError {
   readonly status = 403;

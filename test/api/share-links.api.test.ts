@@ -3,7 +3,7 @@ import request from 'supertest';
 import pg from 'pg';
 import { ShareRateLimiter } from '../../api/share-rate-limit';
 import { SHARE_LINK_TTL_MS } from '../../domain/share-links';
-import { createLinkedinSimulator, type LinkedinSimulator } from '../../integrations/linkedin';
+import { LinkedinUnavailableError, createLinkedinSimulator, type LinkedinSimulator } from '../../integrations/linkedin';
 import { createWorkspaceWithKey, startApiHarness, type ApiHarness } from '../support/api';
 import { sharedServices } from '../support/services';
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
       publicBaseUrl: 'https://pacer.example.test',
       now: () => clock,
       linkedin,
-      limiter: new ShareRateLimiter(() => clock, { maxFailures: 1000, failureWindowMs: 60_000, maxRequests: 1000, requestWindowMs: 60_000 }),
+      limiter: new ShareRateLimiter(() => clock, { maxFailures: 1000, failureWindowMs: 60_000, maxRequestsPerLink: 1000, requestWindowMs: 60_000, maxTrackedKeys: 10_000 }),
     },
   });
   workspaceA = await createWorkspaceWithKey(harness.db, 'share-a');
@@ -134,10 +134,13 @@ test("a token of identity A on identity B's routes answers 403; other routes are
   expect((await request(app).get(`/identities/${a}`).set('Authorization', `Bearer ${link.token}`)).status).toBe(401);
   expect((await request(app).get('/campaigns').set('Authorization', `Bearer ${link.token}`)).status).toBe(401);
 
-  // OAuth is not configured in this app: the answer says which env vars to set.
+  // OAuth is not configured in this app: the link holder reads plain words, the operator's log names the variables.
   const unconfigured = await request(app).post(`/share/${link.token}/identities/${a}/oauth/google/start`).send({});
   expect(unconfigured.status).toBe(503);
-  expect(unconfigured.body.detail).toContain('GOOGLE_CLIENT_ID');
+  expect(unconfigured.body.detail).toMatch(/Google sign-in is not available right now/);
+  expect(JSON.stringify(unconfigured.body)).not.toMatch(/GOOGLE_|OAUTH_STATE_SECRET/);
+  expect(unconfigured.body.instance).toBe(`/share/…/identities/${a}/oauth/google/start`);
+  expect(harness.logLines.join('\n')).toMatch(/google OAuth is not configured/);
   expect((await request(app).post(`/share/${link.token}/identities/${a}/oauth/yahoo/start`).send({})).status).toBe(404);
 });
 
@@ -165,22 +168,95 @@ test('foreign workspaces get 404 for share links', async () => {
   expect((await request(app).get(`/identities/${identityId}/share-links`).set(auth(workspaceB.apiKey))).status).toBe(404);
 });
 
-test('repeated wrong tokens are answered 429 (problem+json, Retry-After), even for a valid token afterwards', async () => {
+test('wrong tokens are limited per client (429 problem+json with Retry-After), and a valid link from the same client still works', async () => {
   const limited = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin } });
   const identityId = await identity('Limited');
   const link = await shareLink(identityId);
   const statuses: number[] = [];
-  for (let attempt = 0; attempt < 12; attempt += 1) {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
     statuses.push((await request(limited).get(`/share/${'x'.repeat(42)}${attempt % 10}`)).status);
   }
   expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
-  expect(statuses.slice(10)).toEqual([429, 429]);
-  const blocked = await request(limited).get(`/share/${link.token}`);
+  expect(statuses.slice(10)).toEqual(Array(10).fill(429));
+  const blocked = await request(limited).get(`/share/${'y'.repeat(43)}`);
   expect(blocked.status).toBe(429);
   expect(blocked.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  expect(blocked.body.instance).toBe('/share/…');
   expectShareHeaders(blocked);
-  // After the window, the valid link works again.
-  clock += 15 * 60_000 + 1000;
+  // The valid link is never refused for someone else's wrong tokens, page or JSON.
   expect((await request(limited).get(`/share/${link.token}`)).status).toBe(200);
+  expect((await request(limited).get(`/share/${link.token}`).set('Accept', 'text/html')).status).toBe(200);
+  // After the window, wrong tokens are plain 401s again.
+  clock += 15 * 60_000 + 1000;
+  expect((await request(limited).get(`/share/${'x'.repeat(43)}`)).status).toBe(401);
+});
+
+test('behind TRUST_PROXY the client is the forwarded address: one blocked client does not block another, and IPv6 counts per /64', async () => {
+  const limits = { maxFailures: 3, failureWindowMs: 60_000, maxRequestsPerLink: 1000, requestWindowMs: 60_000, maxTrackedKeys: 100 };
+  const proxied = harness.appWith({
+    trustProxy: 1,
+    shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin, limiter: new ShareRateLimiter(() => clock, limits) },
+  });
+  const wrong = (from: string) => request(proxied).get(`/share/${'z'.repeat(43)}`).set('X-Forwarded-For', from);
+  for (let attempt = 0; attempt < 3; attempt += 1) expect((await wrong('2001:db8:aa:1::1')).status).toBe(401);
+  // Another address of the same /64 is the same client; another /64 and an IPv4 client are not.
+  expect((await wrong('2001:db8:aa:1::ffff')).status).toBe(429);
+  expect((await wrong('2001:db8:aa:2::1')).status).toBe(401);
+  expect((await wrong('198.51.100.7')).status).toBe(401);
+  // Without trust proxy, the header is ignored: every request comes from the socket address.
+  const direct = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin, limiter: new ShareRateLimiter(() => clock, limits) } });
+  const statuses = [];
+  for (const from of ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4']) statuses.push((await request(direct).get(`/share/${'z'.repeat(43)}`).set('X-Forwarded-For', from)).status);
+  expect(statuses).toEqual([401, 401, 401, 429]);
+});
+
+test("a valid link's own use is capped per link, not per client: another link from the same client still works", async () => {
+  const capped = harness.appWith({
+    shareLinks: {
+      publicBaseUrl: 'https://pacer.example.test',
+      now: () => clock,
+      linkedin,
+      limiter: new ShareRateLimiter(() => clock, { maxFailures: 10, failureWindowMs: 60_000, maxRequestsPerLink: 3, requestWindowMs: 60_000, maxTrackedKeys: 100 }),
+    },
+  });
+  const busy = await shareLink(await identity('Busy'));
+  const calm = await shareLink(await identity('Calm'));
+  const statuses = [];
+  for (let attempt = 0; attempt < 4; attempt += 1) statuses.push((await request(capped).get(`/share/${busy.token}`)).status);
+  expect(statuses).toEqual([200, 200, 200, 429]);
+  expect((await request(capped).get(`/share/${calm.token}`)).status).toBe(200);
+});
+
+test('an unexpected failure is logged and answered 500 without the token, in the path or anywhere else', async () => {
+  const broken = harness.appWith({
+    shareLinks: {
+      publicBaseUrl: 'https://pacer.example.test',
+      now: () => clock,
+      // A gateway that answers nothing usable: reading its answer fails inside the route.
+      linkedin: { ...linkedin, adapter: 'simulator', startReconnect: () => Promise.resolve(undefined as never) },
+    },
+  });
+  const identityId = await identity('Broken');
+  const link = await shareLink(identityId);
+  const answer = await request(broken).post(`/share/${link.token}/identities/${identityId}/linkedin/reconnect`);
+  expect(answer.status).toBe(500);
+  expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(answer.body.instance).toBe(`/share/…/identities/${identityId}/linkedin/reconnect`);
+  expect(answer.text).not.toContain(link.token);
+  const logged = harness.logLines.filter((line) => line.includes('unhandled error on a share link'));
+  expect(logged.length).toBeGreaterThan(0);
+  expect(harness.logLines.join('\n')).not.toContain(link.token);
+});
+
+test('a gateway failure reaches the link holder in plain words; its text (internal hosts) only reaches the log', async () => {
+  const failing = createLinkedinSimulator({ fault: ({ operation }) => (operation === 'startReconnect' ? new LinkedinUnavailableError('connect ECONNREFUSED gateway.internal.corp:8443') : undefined) });
+  const withFault = harness.appWith({ shareLinks: { publicBaseUrl: 'https://pacer.example.test', now: () => clock, linkedin: failing } });
+  const identityId = await identity('Fault');
+  const link = await shareLink(identityId);
+  const answer = await request(withFault).post(`/share/${link.token}/identities/${identityId}/linkedin/reconnect`);
+  expect(answer.status).toBe(503);
+  expect(answer.text).not.toMatch(/gateway\.internal|ECONNREFUSED|LINKEDIN_/);
+  expect(answer.body.detail).toMatch(/LinkedIn reconnection is not available right now/);
+  expect(harness.logLines.join('\n')).toContain('gateway.internal.corp');
 });
