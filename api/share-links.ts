@@ -263,10 +263,26 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
   const cookies = { secure: options?.publicBaseUrl.startsWith('https://') ?? false };
   router.use('/share', ...shareBodies);
 
+  /** 503s already worded for a link holder (any other one is reworded before it leaves). */
+  const plainWords = new WeakSet<ServiceUnavailableError>();
   /** What an operator must fix, logged; what the link holder reads, in plain words. */
   function unavailable(what: string, operatorDetail: string): ServiceUnavailableError {
     logger.warn({ reason: operatorDetail }, `share link: ${what} is not available`);
-    return new ServiceUnavailableError(`${what} is not available right now: try again later, or ask the person who sent you this link`);
+    const error = new ServiceUnavailableError(`${what} is not available right now: try again later, or ask the person who sent you this link`);
+    plainWords.add(error);
+    return error;
+  }
+
+  /** A link holder is not the operator: no setting names, no internal addresses. */
+  function forLinkHolder(error: unknown): unknown {
+    if (error instanceof ServiceUnavailableError && !plainWords.has(error)) return unavailable('This action', error.message);
+    if (error instanceof HostNotAllowedError) {
+      return new InboxConnectionError(
+        { code: 'host-not-allowed', side: 'imap', title: error.title, guidance: 'Use the public server name your email provider gives (for example imap.example.com). Addresses of private networks are not accepted.' },
+        error.message,
+      );
+    }
+    return error;
   }
 
   /** The link's context, or 401/403 (each counted as a failed attempt for the client; 429 past the limit). */
@@ -455,6 +471,7 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
       logger.error({ err: error, method: request.method, path }, 'unhandled error on a share link');
       known = new InternalError('An unexpected error occurred; it has been logged.');
     }
+    known = forLinkHolder(known);
     if (wantsPage(request)) {
       const pacerError = known instanceof PacerError ? known : undefined;
       const status = pacerError?.status ?? (error as { status: number }).status;

@@ -212,6 +212,24 @@ test('the sign-in buttons are forms that lead on to the provider (Google) or the
   expect(back.text).toContain('Back from LinkedIn');
 });
 
+test('a JSON caller of a link reads no setting names either: a private host, or a dependency that is down', async () => {
+  const { identityId, token } = await linkFor('Json');
+  const privateHost = await request(app)
+    .post(`/share/${token}/identities/${identityId}/email-accounts`)
+    .send({ email: 'ada@corp.example', password: 'p', imap: { host: '127.0.0.1', port: 993, security: 'tls' }, smtp: { host: '127.0.0.1', port: 587, security: 'starttls' } });
+  expect(privateHost.status).toBe(422);
+  expect(privateHost.body).toMatchObject({ type: 'urn:pacer:problem:host-not-allowed', code: 'host-not-allowed', guidance: expect.stringContaining('public server name') });
+  expect(privateHost.text).not.toContain('EMAIL_PRIVATE_HOSTS_ALLOWED');
+  // Without the encryption keyring the API refuses to connect inboxes; the link holder is not told which setting is missing.
+  const noKeyring = harness.appWith({ shareLinks: { publicBaseUrl: BASE, now: () => clock, linkedin: createLinkedinSimulator() }, email: undefined });
+  const down = await request(noKeyring)
+    .post(`/share/${token}/identities/${identityId}/email-accounts`)
+    .send({ email: 'ada@gmail.com', password: 'p', imap: { host: 'imap.gmail.com' }, smtp: { host: 'smtp.gmail.com' } });
+  expect(down.status).toBe(503);
+  expect(down.text).not.toContain('PACER_ENCRYPTION_KEYS');
+  expect(harness.logLines.join('\n')).toContain('PACER_ENCRYPTION_KEYS');
+});
+
 test('a share body that is neither JSON nor a form gets 415', async () => {
   const { identityId, token } = await linkFor('Plain');
   const answer = await request(app).post(`/share/${token}/identities/${identityId}/email-accounts`).set('Content-Type', 'text/plain').send('email=a@b.c');

@@ -34,7 +34,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** A phone-sized Chromium (390 × 844) with a fresh profile. */
+/** A phone-sized Chromium (360 × 800: the narrow phones pages must stay readable on) with a fresh profile. */
 export async function launchBrowser(options: { width?: number; height?: number } = {}): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium), as .ci/run does`);
@@ -44,7 +44,7 @@ export async function launchBrowser(options: { width?: number; height?: number }
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: FLAGS,
-    viewport: { width: options.width ?? 390, height: options.height ?? 844 },
+    viewport: { width: options.width ?? 360, height: options.height ?? 800 },
     locale: 'en-GB',
   });
   const consoleErrors: string[] = [];
