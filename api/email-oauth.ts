@@ -107,7 +107,7 @@ function returnKey(secret: string): Buffer {
 }
 
 /** AES-256-GCM under a key derived from the state secret: the provider sees the state, not a share token. */
-export function sealReturnTarget(secret: string, target: OAuthReturnTarget): string {
+function sealReturnTarget(secret: string, target: OAuthReturnTarget): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', returnKey(secret), iv);
   const sealed = Buffer.concat([cipher.update(JSON.stringify(target), 'utf8'), cipher.final()]);
@@ -127,7 +127,7 @@ function openReturnTarget(secret: string, sealed: string): OAuthReturnTarget | u
 }
 
 /** Where a callback's browser goes: read from a state whose signature holds (even once expired or used). */
-export function returnTargetOf(secret: string, state: string): OAuthReturnTarget | undefined {
+function returnTargetOf(secret: string, state: string): OAuthReturnTarget | undefined {
   const payload = verifiedPayload(secret, state);
   return payload?.r === undefined ? undefined : openReturnTarget(secret, payload.r);
 }

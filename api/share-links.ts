@@ -59,7 +59,7 @@ import {
   type LinkedinStatus,
   type ShareResult,
 } from './share-page';
-import { ShareRateLimiter } from './share-rate-limit';
+import { ShareLinkOverusedError, ShareRateLimiter } from './share-rate-limit';
 
 /** What a valid link grants: reconnecting this one identity's accounts. */
 export interface ShareContext {
@@ -246,7 +246,8 @@ function refusalPage(error: PacerError): { title: string; paragraphs: string[] }
   if (error instanceof ShareLinkRefusedError) return REFUSED_PAGES[error.reason];
   if (error instanceof TooManyRequestsError) {
     const minutes = Math.max(1, Math.ceil(error.retryAfterSeconds / 60));
-    return { title: 'Too many attempts', paragraphs: [`Too many links that do not work were opened from your network, or this link was used very often. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`] };
+    const why = error instanceof ShareLinkOverusedError ? 'This link was used very often in the last minute.' : 'Too many links that do not work were opened from your network.';
+    return { title: 'Too many attempts', paragraphs: [`${why} Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`] };
   }
   if (error instanceof ForbiddenError) return { title: 'This link does not cover this page', paragraphs: ['Open the link exactly as you received it.'] };
   if (error instanceof NotFoundError) return { title: 'Page not found', paragraphs: ['Open the link exactly as you received it.'] };
@@ -261,6 +262,8 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
   const now = options?.now ?? Date.now;
   const limiter = options?.limiter ?? new ShareRateLimiter(now);
   const cookies = { secure: options?.publicBaseUrl.startsWith('https://') ?? false };
+  /** The client as Express derives it (TRUST_PROXY decides whether X-Forwarded-For counts). */
+  const clientOf = (request: Request) => request.ip ?? request.socket.remoteAddress ?? 'unknown';
   router.use('/share', ...shareBodies);
 
   /** 503s already worded for a link holder (any other one is reworded before it leaves). */
@@ -294,10 +297,10 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
     const validity = link ? shareLinkValidity({ expiresAt: link.expiresAt.getTime(), revokedAt: link.revokedAt?.getTime() ?? null }, at) : 'unknown';
     if (!link || validity !== 'valid' || link.identity.deletedAt !== null || link.scope !== SHARE_LINK_SCOPE) {
       logger.info({ shareLinkId: link?.id, validity }, 'share link refused');
-      throw limiter.failed(request.ip ?? request.socket.remoteAddress ?? 'unknown') ?? new ShareLinkRefusedError(validity === 'valid' ? 'revoked' : validity);
+      throw limiter.failed(clientOf(request)) ?? new ShareLinkRefusedError(validity === 'valid' ? 'revoked' : validity);
     }
     if (identityId !== undefined && identityId !== link.identityId) {
-      throw limiter.failed(request.ip ?? request.socket.remoteAddress ?? 'unknown') ?? new ForbiddenError('This share link is for another identity');
+      throw limiter.failed(clientOf(request)) ?? new ForbiddenError('This share link is for another identity');
     }
     limiter.admitLink(link.id);
     return { linkId: link.id, identityId: link.identityId, workspaceId: link.workspaceId, now: at, expiresAt: link.expiresAt.getTime(), token };
@@ -438,7 +441,7 @@ export function publicShareRoutes(db: Database, logger: Logger, options: ShareLi
     const context = await access(request, String(request.params.identityId));
     const accountId = String(request.params.accountId);
     if (!isForm(request)) return json(response, await inboxActions().reconnectInbox(context, accountId, request.body));
-    const form = request.body as { password?: unknown };
+    const form = (request.body ?? {}) as { password?: unknown };
     await answerForm(request, response, context, 'imap', () => inboxActions().reconnectInbox(context, accountId, { password: typeof form.password === 'string' ? form.password : '' }));
   });
   router.post('/share/:token/identities/:identityId/oauth/:provider/start', async (request, response) => {

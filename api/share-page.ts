@@ -163,9 +163,10 @@ function failureBanner(result: ShareResult, context: BannerContext): Banner {
 // The connect form: its fields, and what the server does with empty ones
 // ---------------------------------------------------------------------------------------------------
 
-const formText = z.string().max(1024).optional();
+/** A form field: text, or nothing (a repeated or missing field is nothing; the API's validation judges the rest). */
+const formText = z.string().optional().catch(undefined);
 
-/** What the connect form posts (application/x-www-form-urlencoded); every field is text. */
+/** What the connect form posts (application/x-www-form-urlencoded); every field is text. Never fails. */
 export const connectFormSchema = z.object({
   email: formText,
   password: formText,
@@ -176,7 +177,7 @@ export const connectFormSchema = z.object({
   smtpHost: formText,
   smtpPort: formText,
   smtpSecurity: formText,
-});
+}).catch({});
 
 export type ConnectForm = z.infer<typeof connectFormSchema>;
 

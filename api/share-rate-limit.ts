@@ -53,6 +53,9 @@ export function clientKeyOf(address: string): string {
   return `${groups.join(':')}::/64`;
 }
 
+/** A valid link used more than its per-minute budget (its holder's doing, not someone else's). */
+export class ShareLinkOverusedError extends TooManyRequestsError {}
+
 class SlidingWindow {
   /** Insertion order is recency order: a key is re-inserted whenever it is touched. */
   private readonly hits = new Map<string, number[]>();
@@ -124,7 +127,7 @@ export class ShareRateLimiter {
   admitLink(linkId: string): void {
     const now = this.now();
     const wait = this.linkRequests.retryAfter(linkId, now);
-    if (wait > 0) throw new TooManyRequestsError(`Too many requests with this share link: retry in ${wait} s`, wait);
+    if (wait > 0) throw new ShareLinkOverusedError(`Too many requests with this share link: retry in ${wait} s`, wait);
     this.linkRequests.add(linkId, now);
   }
 

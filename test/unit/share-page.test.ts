@@ -1,4 +1,4 @@
-import { ServerSettingsNeeded, connectInputFromForm, csrfTokenFor, resultBanner, resultOf, resultQueryString, validUntilText } from '../../api/share-page';
+import { ServerSettingsNeeded, connectFormSchema, connectInputFromForm, csrfTokenFor, resultBanner, resultOf, resultQueryString, validUntilText } from '../../api/share-page';
 import { connectImapInboxSchema } from '../../api/email-inboxes';
 
 describe('the connect form', () => {
@@ -16,6 +16,11 @@ describe('the connect form', () => {
   it('keeps servers the person typed, with the usual port for the chosen security when the port is empty', () => {
     const input = connectInputFromForm({ email: 'ada@corp.example', password: 'p', username: 'ada', imapHost: 'mail.corp.example', imapPort: '', imapSecurity: 'starttls', smtpHost: 'mail.corp.example', smtpPort: '', smtpSecurity: 'tls' });
     expect(input).toMatchObject({ username: 'ada', imap: { host: 'mail.corp.example', port: 143, security: 'starttls' }, smtp: { host: 'mail.corp.example', port: 465, security: 'tls' } });
+  });
+
+  it('reads any body without failing: repeated or missing fields are empty', () => {
+    expect(connectFormSchema.parse({ email: ['a@gmail.com', 'b@gmail.com'], password: 'p', extra: 'x' })).toEqual({ email: undefined, password: 'p' });
+    expect(connectFormSchema.parse(undefined)).toEqual({});
   });
 
   it('asks for the servers of an unknown domain, and leaves bad values to the API validation (which names the field)', () => {
