@@ -48,7 +48,7 @@ function request<T extends z.ZodType>(schema: T, id: string, description: string
 }
 
 /** Field descriptions, for both directions (a field may appear in requests and answers). */
-function describe(fields: [z.ZodType, string][]): void {
+function describeFields(fields: [z.ZodType, string][]): void {
   for (const [schema, description] of fields) {
     annotate(requestDocs, schema, { description });
     annotate(responseDocs, schema, { description });
@@ -57,7 +57,7 @@ function describe(fields: [z.ZodType, string][]): void {
 
 /** One schema's description, returned for use in place. */
 function doc<T extends z.ZodType>(schema: T, description: string): T {
-  describe([[schema, description]]);
+  describeFields([[schema, description]]);
   return schema;
 }
 
@@ -72,7 +72,7 @@ function response<T extends z.ZodType>(id: string, description: string, schema: 
 // ---------------------------------------------------------------------------------------------------
 
 const hours = workingHoursSchema.shape;
-describe([
+describeFields([
   [hours.timeZone, 'IANA time zone, e.g. "Europe/Paris"; stored in its canonical spelling.'],
   [hours.days, 'Days the identity works, MON…SUN, at least one, no repeats.'],
   [hours.start, 'Local start, "HH:mm".'],
@@ -81,7 +81,7 @@ describe([
 request(workingHoursSchema, 'WorkingHours', 'When the identity may act (SPEC §1). Outside this window it performs no action of any kind. A window is half-open: at `end` sharp it is outside.');
 
 const contact = createIdentitySchema.shape;
-describe([
+describeFields([
   [contact.firstName, 'First name (1–100 characters).'],
   [contact.lastName, 'Last name (1–100 characters).'],
   [contact.profilePictureUrl, 'Picture URL, http(s). Shown on the share page when https.'],
@@ -94,7 +94,7 @@ describe([
 ]);
 request(createIdentitySchema, 'CreateIdentity', 'Contact details and working hours of a new identity; its workflow starts at once.');
 const fromLinkedin = createIdentityFromLinkedinSchema.shape;
-describe([
+describeFields([
   [fromLinkedin.profile, 'The profile as the connected LinkedIn account reports it; job title from `jobTitle`, else `headline`.'],
   [fromLinkedin.profile.shape.profileUrl, 'https://www.linkedin.com/in/<slug>'],
 ]);
@@ -102,20 +102,20 @@ request(createIdentityFromLinkedinSchema, 'CreateIdentityFromLinkedin', 'A new i
 request(updateIdentitySchema, 'UpdateIdentity', 'Any contact detail to change (at least one); `null` clears an optional one.');
 
 const limits = linkedinRateLimitsSchema.shape;
-describe([
+describeFields([
   [limits.dailyConnectionRequests, 'Connection requests per local day. Recommended 20, hard ceiling 100; above recommended is accepted with a warning.'],
   [limits.dailyMessages, 'Messages per local day. Recommended 100, hard ceiling 250.'],
   [limits.dailyScrapings, "The identity's own scraping capacity on top of the workspace pool (Sales Navigator only), up to 1,000."],
   [limits.raisedUntil, 'When values above recommended fall back to the recommended ones by themselves (ISO 8601 instant), or null to keep them.'],
 ]);
 request(linkedinRateLimitsSchema, 'LinkedinRateLimits', 'LinkedIn daily limits (SPEC §2), replaced whole.');
-describe([
+describeFields([
   [withdrawalsSchema.shape.autoWithdraw, 'Withdraw invitations pending longer than the threshold, inside working hours.'],
   [withdrawalsSchema.shape.thresholdDays, 'Days of exactly 24 hours since the invitation was sent (1–180).'],
 ]);
 request(withdrawalsSchema, 'WithdrawalSettings', 'Automatic withdrawal of old pending invitations.');
 request(likingsOptOutSchema, 'LikingsOptOut', '`optOut: true`: the identity never likes posts automatically; like steps are skipped.');
-describe([
+describeFields([
   [signatureSchema.shape.mode, '`rich-text` (fewer tags allowed) or `html` (advanced HTML mode).'],
   [signatureSchema.shape.html, 'The signature as HTML (≤ 10,000 characters); sanitised before it is stored.'],
 ]);
@@ -131,10 +131,10 @@ const stepDescriptions: Record<string, string> = {
 for (const option of campaignStepSchema.options) {
   const kind = option.shape.kind.value;
   annotate(requestDocs, option, { id: `CampaignStep.${kind}`, description: stepDescriptions[kind] });
-  describe([[option.shape.kind, `\`${kind}\`: ${stepDescriptions[kind]}`]]);
+  describeFields([[option.shape.kind, `\`${kind}\`: ${stepDescriptions[kind]}`]]);
 }
 const emailStep = campaignStepSchema.options[4].shape;
-describe([
+describeFields([
   [campaignStepSchema.options[0].shape.delayMinutes, 'Minutes to wait after the previous step (0 for the first step: as soon as the pacing allows).'],
   [campaignStepSchema.options[0].shape.note, 'Invitation note, ≤ 300 characters. Variables: {{firstName}}, {{lastName}}, {{company}}, {{email}} and the lead\'s own.'],
   [campaignStepSchema.options[1].shape.text, 'Message text (≤ 8,000 characters), with template variables.'],
@@ -146,7 +146,7 @@ request(
   'CampaignStep',
   'One step of a sequence. `kind` says which: `linkedin-connection-request`, `linkedin-message`, `linkedin-profile-scrape`, `linkedin-like` or `email`; each kind has its own fields.',
 );
-describe([
+describeFields([
   [createCampaignSchema.shape.identityId, 'The identity that runs the campaign.'],
   [createCampaignSchema.shape.name, 'A name for people (1–200 characters).'],
   [createCampaignSchema.shape.emailInbox, '`SHUFFLE` spreads leads over the identity\'s connected inboxes (a lead keeps its inbox for the whole sequence), or one inbox id.'],
@@ -155,7 +155,7 @@ describe([
 request(createCampaignSchema, 'CreateCampaign', 'A campaign, created as a draft.');
 
 const lead = leadRowSchema.shape;
-describe([
+describeFields([
   [lead.firstName, 'Template variable {{firstName}}.'],
   [lead.lastName, 'Template variable {{lastName}}.'],
   [lead.company, 'Template variable {{company}}.'],
@@ -168,7 +168,7 @@ request(leadRowSchema, 'LeadRow', 'One lead. Rows are checked one by one: a bad 
 export const addLeadsBody = request(z.strictObject({ leads: z.array(leadRowSchema).min(1).max(1000) }), 'AddLeads', 'Up to 1,000 leads.');
 
 const imap = connectImapInboxSchema.shape;
-describe([
+describeFields([
   [imap.email, 'The mailbox address (lower-cased); the same address again reconnects it.'],
   [imap.password, 'The password or app password; checked against both servers, stored encrypted, never returned.'],
   [imap.username, 'Login name when it differs from the address.'],
@@ -180,24 +180,24 @@ describe([
 ]);
 request(connectImapInboxSchema, 'ConnectImapInbox', 'An IMAP/SMTP inbox; both servers are checked before anything is saved.');
 request(reconnectImapInboxSchema, 'ReconnectImapInbox', 'New credentials for an inbox already connected; the servers default to the stored ones.');
-describe([
+describeFields([
   [inboxRateSchema.shape.dailyRate, 'Emails per local day: up to 80 (30 recommended).'],
   [inboxRateSchema.shape.hourlyRate, 'Emails per clock hour: up to 10 (5 recommended).'],
 ]);
 request(inboxRateSchema, 'InboxRate', "The inbox's own rate; both caps hold at every moment.");
 request(inboxRateOverrideSchema, 'InboxRateOverride', 'An operator override (may exceed the maximum) with a reason, until `expiresAt`; then the own rate applies again.');
-describe([[startWarmupSchema.shape.pauseCampaigns, "Pause the identity's active campaigns for the two weeks (recommended; default true)."]]);
+describeFields([[startWarmupSchema.shape.pauseCampaigns, "Pause the identity's active campaigns for the two weeks (recommended; default true)."]]);
 request(startWarmupSchema, 'StartWarmup', 'Options of a two-week warm-up.');
-describe([
+describeFields([
   [sendInvitationSchema.shape.profileUrl, "The person's LinkedIn profile URL (any common form; normalised)."],
   [sendInvitationSchema.shape.note, 'Invitation note, ≤ 300 characters.'],
 ]);
 request(sendInvitationSchema, 'SendInvitation', 'One direct invitation; sent inside working hours within the connection-request budget.');
-describe([[withdrawInvitationsSchema.shape.invitationIds, 'Invitation ids (1–100); each is answered on its own.']]);
+describeFields([[withdrawInvitationsSchema.shape.invitationIds, 'Invitation ids (1–100); each is answered on its own.']]);
 request(withdrawInvitationsSchema, 'WithdrawInvitations', 'A bulk manual withdrawal.');
-describe([[authorizeSchema.shape.returnUrl, 'Where the browser goes after the sign-in, with `status`, `code`, `provider` and `inbox` query parameters. Its origin must be listed in OAUTH_RETURN_URL_ORIGINS; without it, the callback shows a small result page.']]);
+describeFields([[authorizeSchema.shape.returnUrl, 'Where the browser goes after the sign-in, with `status`, `code`, `provider` and `inbox` query parameters. Its origin must be listed in OAUTH_RETURN_URL_ORIGINS; without it, the callback shows a small result page.']]);
 request(authorizeSchema, 'AuthorizeInbox', 'Optional: where the browser lands after the provider sign-in.');
-describe([
+describeFields([
   [paginationSchema.shape.limit, 'Items per page, 1–100 (default 50).'],
   [paginationSchema.shape.cursor, '`nextCursor` of the previous page.'],
   [listInvitationsSchema.shape.status, 'Only invitations with this status.'],
