@@ -6,12 +6,11 @@
  * checks every signature with its own implementation of the Standard Webhooks scheme.
  */
 import request from 'supertest';
-import type { WebhookDeliveryRef } from '../../domain/webhooks';
 import { identityWorkflowId } from '../../workflows/identity-contract';
-import { webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery-contract';
 import { createWorkspaceWithKey, TEST_UNIPILE_WEBHOOK_SECRET } from '../support/api';
 import { connectLinkedin, unipileWebhook } from '../support/linkedin';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
+import { webhookEndpoints } from '../support/webhook-endpoints';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const TASK_QUEUE = 'webhooks-linkedin-test';
@@ -21,12 +20,14 @@ jest.setTimeout(240_000);
 
 let harness: TimeSkippingHarness;
 let receiver: WebhookReceiver;
+let endpoints: ReturnType<typeof webhookEndpoints>;
 let otherKey: string;
 let otherWorkspaceId: string;
 
 beforeAll(async () => {
   harness = await startTimeSkippingHarness(TASK_QUEUE);
   receiver = await startReceiver(3);
+  endpoints = webhookEndpoints(harness, receiver);
   ({ apiKey: otherKey, workspaceId: otherWorkspaceId } = await createWorkspaceWithKey(harness.db, 'webhooks-other'));
 }, 120_000);
 
@@ -37,28 +38,6 @@ afterAll(async () => {
 
 const otherAuth = () => ({ Authorization: `Bearer ${otherKey}` });
 
-async function registerEndpoint(auth: { Authorization: string }, path: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
-  const response = await request(harness.app)
-    .post('/webhook-endpoints')
-    .set(auth)
-    .send({ url: receiver.url(path), ...(eventTypes ? { eventTypes } : {}) });
-  expect(response.status).toBe(201);
-  expect(response.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-  receiver.secrets.set(path, response.body.secret);
-  return { id: response.body.id, secret: response.body.secret };
-}
-
-async function deliveriesOf(endpointId: string, auth: { Authorization: string }) {
-  const response = await request(harness.app).get(`/webhook-endpoints/${endpointId}/deliveries`).set(auth);
-  expect(response.status).toBe(200);
-  return response.body.items as { id: string; eventId: string; eventType: string; state: string; attempts: number; lastStatus: number | null }[];
-}
-
-/** Waits for each delivery's workflow to end (the time-skipping server runs its timers meanwhile). */
-async function outcomes(deliveries: readonly Pick<WebhookDeliveryRef, 'endpointId' | 'eventId'>[]): Promise<string[]> {
-  return Promise.all(deliveries.map((delivery) => harness.env.client.workflow.getHandle(webhookDeliveryWorkflowId(delivery)).result() as Promise<string>));
-}
-
 /** An identity with a connected LinkedIn account in the workspace of `auth`. */
 async function connectedIdentity(auth: { Authorization: string }) {
   const created = await request(harness.app).post('/identities').set(auth).send({ firstName: 'Ada', lastName: 'Lovelace', workingHours: hours });
@@ -68,8 +47,8 @@ async function connectedIdentity(auth: { Authorization: string }) {
 }
 
 test('a lost LinkedIn session is delivered to its own workspace only, signed, once per id after three failed attempts, with the same webhook-id each time', async () => {
-  const mine = await registerEndpoint(harness.auth(), '/mine');
-  const theirs = await registerEndpoint(otherAuth(), '/theirs');
+  const mine = await endpoints.register(harness.auth(), '/mine');
+  const theirs = await endpoints.register(otherAuth(), '/theirs');
   const own = await connectedIdentity(harness.auth());
   const other = await connectedIdentity(otherAuth());
 
@@ -84,7 +63,7 @@ test('a lost LinkedIn session is delivered to its own workspace only, signed, on
   const [mineDeliveries, theirDeliveries] = [await harness.db.webhookDelivery.findMany({ where: { endpointId: mine.id } }), await harness.db.webhookDelivery.findMany({ where: { endpointId: theirs.id } })];
   expect(mineDeliveries).toHaveLength(1);
   expect(theirDeliveries).toHaveLength(1);
-  expect(await outcomes([...mineDeliveries, ...theirDeliveries])).toEqual(['delivered', 'delivered']);
+  expect(await endpoints.outcomes([...mineDeliveries, ...theirDeliveries])).toEqual(['delivered', 'delivered']);
 
   // Every request carried a valid signature (the receiver answers 401 otherwise).
   expect(receiver.received.length).toBeGreaterThanOrEqual(8);
@@ -107,7 +86,7 @@ test('a lost LinkedIn session is delivered to its own workspace only, signed, on
   expect(receiver.received.filter((entry) => entry.path === '/mine').every((entry) => JSON.parse(entry.body).data.identityId === own.identityId)).toBe(true);
 
   // The delivery log: delivered after four attempts; the attempts show the three refusals.
-  const log = await deliveriesOf(mine.id, harness.auth());
+  const log = await endpoints.deliveriesOf(mine.id, harness.auth());
   expect(log).toEqual([expect.objectContaining({ eventId: mineDeliveries[0]!.eventId, eventType: 'linkedin.needs_reconnect', state: 'delivered', attempts: 4, lastStatus: 204 })]);
   const detail = await request(harness.app).get(`/webhook-endpoints/${mine.id}/deliveries/${log[0]!.id}`).set(harness.auth());
   expect(detail.body.attemptLog.map((attempt: { status: number }) => attempt.status)).toEqual([503, 503, 503, 204]);

@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createWebhookActivities } from '../../activities/webhooks';
 import { recordEvents } from '../../db/webhook-events';
-import { leadReplied, type WebhookDeliveryRef } from '../../domain/webhooks';
+import { leadReplied } from '../../domain/webhooks';
 import { parseAllowlist } from '../../lib/config';
-import { temporalWebhookDeliveries, webhookDeliveryWorkflowId } from '../../workflows/webhook-delivery-contract';
+import { temporalWebhookDeliveries } from '../../workflows/webhook-delivery-contract';
 import { testKeyring } from '../support/keyring';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
+import { webhookEndpoints } from '../support/webhook-endpoints';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 
 const TASK_QUEUE = 'webhooks-test';
@@ -23,10 +24,12 @@ jest.setTimeout(240_000);
 
 let harness: TimeSkippingHarness;
 let receiver: WebhookReceiver;
+let endpoints: ReturnType<typeof webhookEndpoints>;
 
 beforeAll(async () => {
   harness = await startTimeSkippingHarness(TASK_QUEUE);
   receiver = await startReceiver(3);
+  endpoints = webhookEndpoints(harness, receiver);
 }, 120_000);
 
 afterAll(async () => {
@@ -34,30 +37,8 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-async function registerEndpoint(auth: { Authorization: string }, path: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
-  const response = await request(harness.app)
-    .post('/webhook-endpoints')
-    .set(auth)
-    .send({ url: receiver.url(path), ...(eventTypes ? { eventTypes } : {}) });
-  expect(response.status).toBe(201);
-  expect(response.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-  receiver.secrets.set(path, response.body.secret);
-  return { id: response.body.id, secret: response.body.secret };
-}
-
-async function deliveriesOf(endpointId: string, auth: { Authorization: string }) {
-  const response = await request(harness.app).get(`/webhook-endpoints/${endpointId}/deliveries`).set(auth);
-  expect(response.status).toBe(200);
-  return response.body.items as { id: string; eventId: string; eventType: string; state: string; attempts: number; lastStatus: number | null }[];
-}
-
-/** Waits for each delivery's workflow to end (the time-skipping server runs its timers meanwhile). */
-async function outcomes(deliveries: readonly Pick<WebhookDeliveryRef, 'endpointId' | 'eventId'>[]): Promise<string[]> {
-  return Promise.all(deliveries.map((delivery) => harness.env.client.workflow.getHandle(webhookDeliveryWorkflowId(delivery)).result() as Promise<string>));
-}
-
 test('an event is recorded with its fact or not at all; the same fact twice is one event; a start that was lost is made by the outbox relay', async () => {
-  const endpoint = await registerEndpoint(harness.auth(), '/outbox', ['lead.replied']);
+  const endpoint = await endpoints.register(harness.auth(), '/outbox', ['lead.replied']);
   const lead = { id: randomUUID(), workspaceId: harness.workspaceId, campaignId: randomUUID(), identityId: randomUUID(), stepIndex: 1, email: 'grace@example.com', linkedinUrl: null };
   const event = leadReplied(lead, { inboxId: randomUUID(), messageId: '<reply@example.com>', at: Date.now() });
 
@@ -81,7 +62,7 @@ test('an event is recorded with its fact or not at all; the same fact twice is o
   expect((await activities.startUnstartedWebhookDeliveries({ at: Date.now() })).found).toBe(0);
   const relayed = await activities.startUnstartedWebhookDeliveries({ at: Date.now() + 60_000 });
   expect(relayed.started).toBeGreaterThanOrEqual(1);
-  expect(await outcomes(first)).toEqual(['delivered']);
+  expect(await endpoints.outcomes(first)).toEqual(['delivered']);
   expect(receiver.accepted('/outbox')).toEqual([first[0]!.eventId]);
   // Started again (a second relay, a publisher that retried): the same workflow id, nothing sent twice.
   await temporalWebhookDeliveries(harness.env.client, TASK_QUEUE).start(first);
@@ -101,11 +82,11 @@ test('an endpoint that answers 410 Gone is disabled after one attempt, and a del
     const lead = { id: randomUUID(), workspaceId: harness.workspaceId, campaignId: randomUUID(), identityId: randomUUID(), stepIndex: 0, email: 'gone@example.com', linkedinUrl: null };
     const deliveries = await harness.db.$transaction((tx) => recordEvents(tx, [leadReplied(lead, { inboxId: randomUUID(), messageId: null, at: Date.now() })]));
     await temporalWebhookDeliveries(harness.env.client, TASK_QUEUE).start(deliveries);
-    expect(await outcomes(deliveries)).toEqual(['failed']);
+    expect(await endpoints.outcomes(deliveries)).toEqual(['failed']);
     const listed = await request(harness.app).get('/webhook-endpoints').set(harness.auth());
     expect(listed.body.items.find((item: { id: string }) => item.id === created.body.id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
     expect(listed.body.items.every((item: Record<string, unknown>) => !('secret' in item))).toBe(true);
-    const [delivery] = await deliveriesOf(created.body.id, harness.auth());
+    const [delivery] = await endpoints.deliveriesOf(created.body.id, harness.auth());
     expect(delivery).toMatchObject({ state: 'failed', attempts: 1, lastStatus: 410 });
 
     // Disabled: the next fact of the workspace gets no delivery to it.
