@@ -53,7 +53,7 @@ export function expectedVersion(request: Request): number | undefined {
  * next pass, and the answer says so.
  */
 export interface CommittedIdentity {
-  identity: Identity & { workspace: { linkedinScrapingPoolPerDay: number } };
+  identity: Identity;
   workflowNotified: boolean;
 }
 
@@ -61,7 +61,7 @@ export interface IdentityChange {
   caller: Caller;
   existing: Identity;
   action: string;
-  data: Prisma.IdentityUpdateInput;
+  data: Prisma.IdentityUpdateManyMutationInput;
   before: unknown;
   after: unknown;
   /** Whether the change alters what the workflow does (contact details and signatures don't). */
@@ -99,28 +99,35 @@ export class IdentityService {
   }
 
   /**
-   * Applies a change atomically (version + 1, audit entry: one batch, no transaction held open
-   * across round trips), then tells the workflow when it alters what the workflow does.
+   * Applies a change atomically (version + 1 and the audit entry in one transaction of four round
+   * trips: BEGIN, UPDATE … RETURNING, INSERT, COMMIT), then tells the workflow when it alters what
+   * the workflow does.
    */
   async change(change: IdentityChange): Promise<CommittedIdentity> {
     const { caller, existing } = change;
-    const identity = await this.db
-      .$transaction([
-        this.db.identity.update({
-          where: { id: existing.id, deletedAt: null, ...(change.ifVersion === undefined ? {} : { version: change.ifVersion }) },
-          data: { ...change.data, version: { increment: 1 } },
-          include: { workspace: { select: { linkedinScrapingPoolPerDay: true } } },
-        }),
-        this.db.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) }),
-      ])
-      .then(([updated]) => updated)
-      .catch(async (error: unknown) => {
-        // P2025: no row matched: deleted, or (with If-Match) changed meanwhile. The batch rolled back.
-        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025')) throw error;
-        const current = await this.db.identity.findUnique({ where: { id: existing.id } });
-        throw new ConflictError(`The identity changed meanwhile (now at version ${current?.version ?? '?'}); read it again and retry`);
+    const identity = await this.db.$transaction(async (tx) => {
+      const [updated] = await tx.identity.updateManyAndReturn({
+        where: { id: existing.id, deletedAt: null, ...(change.ifVersion === undefined ? {} : { version: change.ifVersion }) },
+        data: { ...change.data, version: { increment: 1 } },
       });
-    return { identity, workflowNotified: change.tellsWorkflow ? await this.workflows.configChanged(workflowRecordOf(identity)) : true };
+      if (!updated) {
+        // No row matched: deleted, or (with If-Match) changed meanwhile. Nothing was written.
+        const current = await tx.identity.findUnique({ where: { id: existing.id }, select: { version: true } });
+        throw new ConflictError(`The identity changed meanwhile (now at version ${current?.version ?? '?'}); read it again and retry`);
+      }
+      await tx.auditEntry.create({ data: auditEntry(caller, existing.id, change.action, change.before, change.after) });
+      return updated;
+    });
+    return { identity, workflowNotified: change.tellsWorkflow ? await this.tellConfigChanged(identity) : true };
+  }
+
+  /** A plain signal with the new configuration; the record with its workspace is read only when the workflow must be started again. */
+  private tellConfigChanged(identity: Identity): Promise<boolean> {
+    return this.workflows.configChanged(identity.id, identityConfigOf(identity), () => this.workflowRecord(identity.id));
+  }
+
+  private async workflowRecord(id: string): Promise<IdentityRecordForWorkflow> {
+    return workflowRecordOf(await this.db.identity.findUniqueOrThrow({ where: { id }, include: { workspace: true } }));
   }
 
   /** Hides the identity from the API, then ends its workflow (which also ends by itself when its next pass finds the identity deleted). */
@@ -134,10 +141,12 @@ export class IdentityService {
 
   /** Today's scraping ledgers as PostgreSQL holds them: the workspace's pool (UTC day) and the identity's own capacity (its local day). */
   async scrapingToday(identity: Identity, at: number): Promise<ScrapingToday> {
-    const workspace = await this.db.workspace.findUniqueOrThrow({ where: { id: identity.workspaceId }, select: { linkedinScrapingPoolPerDay: true } });
     const poolDay = poolDayOf(at);
     const ownDay = localDateOf(at, identity.timeZone);
-    const use = await scrapingUse(this.db, { workspaceId: identity.workspaceId, identityId: identity.id, poolDay, ownDay });
+    const [workspace, use] = await Promise.all([
+      this.db.workspace.findUniqueOrThrow({ where: { id: identity.workspaceId }, select: { linkedinScrapingPoolPerDay: true } }),
+      scrapingUse(this.db, { workspaceId: identity.workspaceId, identityId: identity.id, poolDay, ownDay }),
+    ]);
     const pool = workspace.linkedinScrapingPoolPerDay;
     const own = effectiveLinkedinLimits(linkedinLimitsOf(identity), at).dailyScrapings;
     return {
@@ -150,8 +159,7 @@ export class IdentityService {
   async liveStatus(identity: Identity): Promise<IdentityStatus | null> {
     const status = await this.workflows.status(identity.id);
     if (status !== null) return status;
-    const record = await this.db.identity.findUniqueOrThrow({ where: { id: identity.id }, include: { workspace: true } });
-    await this.workflows.configChanged(workflowRecordOf(record));
+    await this.tellConfigChanged(identity);
     return null;
   }
 }

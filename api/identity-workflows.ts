@@ -85,14 +85,15 @@ export class IdentityWorkflows {
   /**
    * A plain signal, which is all a running workflow needs (and the cheapest call for the server);
    * signal-with-start only when none runs (terminated by an operator, or never started), so the
-   * change reaches a workflow either way.
+   * change reaches a workflow either way. `recordForStart` reads what starting needs, only then.
    */
-  async configChanged(identity: IdentityRecordForWorkflow): Promise<boolean> {
-    return this.notify('configuration', identity.id, async () => {
+  async configChanged(identityId: string, config: IdentityConfig, recordForStart: () => Promise<IdentityRecordForWorkflow>): Promise<boolean> {
+    return this.notify('configuration', identityId, async () => {
       try {
-        await this.client.workflow.getHandle(identityWorkflowId(identity.id)).signal(identityConfigChanged, identity.config);
+        await this.client.workflow.getHandle(identityWorkflowId(identityId)).signal(identityConfigChanged, config);
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
+        const identity = await recordForStart();
         await this.client.workflow.signalWithStart(IDENTITY_WORKFLOW_TYPE, { ...this.startOptions(identity), signal: identityConfigChanged, signalArgs: [identity.config] });
       }
     });

@@ -103,9 +103,13 @@ describe('PATCH /identities/:id', () => {
 
   it('with If-Match, refuses a stale version with 409 and accepts the current one', async () => {
     const id = await newIdentity();
+    const auditedBefore = await harness.db.auditEntry.count({ where: { entityId: id } });
     const stale = await request(harness.app).patch(`/identities/${id}`).set(auth()).set('If-Match', '"7"').send({ jobTitle: 'CTO' });
     expect(stale.status).toBe(409);
-    expect((await stored(id)).jobTitle).toBeNull();
+    expect(stale.body.detail).toContain('now at version 1');
+    // Nothing half-written: no change, no version bump, no audit entry.
+    expect(await stored(id)).toMatchObject({ jobTitle: null, version: 1 });
+    expect(await harness.db.auditEntry.count({ where: { entityId: id } })).toBe(auditedBefore);
     const current = await request(harness.app).patch(`/identities/${id}`).set(auth()).set('If-Match', '"1"').send({ jobTitle: 'CTO' });
     expect(current.status).toBe(200);
   });
