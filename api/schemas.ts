@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { SIGNATURE_MAX_LENGTH } from '../domain/signature';
-import { WEEKDAYS, isValidTimeZone, parseClockTime, workingHoursProblems } from '../domain/working-hours';
-
-/** The canonical IANA spelling ("europe/paris" → "Europe/Paris"); stored and shown that way. */
-function canonicalTimeZone(zone: string): string {
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return zone;
-  }
-}
+import { WEEKDAYS, canonicalTimeZone, isValidTimeZone, parseClockTime, workingHoursProblems } from '../domain/working-hours';
 
 const clockTime = z.string().refine((value) => parseClockTime(value) !== null, 'must be a time "HH:mm" (00:00 to 24:00)');
 
@@ -17,7 +8,7 @@ const clockTime = z.string().refine((value) => parseClockTime(value) !== null, '
 // fields (end after start) run once the fields themselves are valid.
 export const workingHoursSchema = z
   .strictObject({
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. "Europe/Paris"').transform(canonicalTimeZone),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. "Europe/Paris"').transform((zone) => canonicalTimeZone(zone) ?? zone),
     days: z
       .array(z.enum(WEEKDAYS))
       .min(1, 'must name at least one day')

@@ -49,9 +49,26 @@ const WEEKDAY_INDEX_OF_DAY_ZERO = 3;
 /** A window always exists within 8 days when `days` is non-empty; DST-collapsed windows may push it further. */
 const MAX_SEARCH_DAYS = 15;
 
+/** Zone names already decided. Bounded: callers can send any spelling, and past the bound a name is simply decided again. */
+const decidedZones = new Map<string, string | null>();
+const DECIDED_ZONES_LIMIT = 1000;
+
+/**
+ * The canonical IANA spelling of `zone` ("europe/paris" → "Europe/Paris"), or null when luxon's
+ * IANAZone.isValidZone refuses it. Remembered, because deciding builds an Intl formatter (about
+ * half a millisecond, on every request that carries working hours).
+ */
+export function canonicalTimeZone(zone: string): string | null {
+  const decided = decidedZones.get(zone);
+  if (decided !== undefined) return decided;
+  const canonical = IANAZone.isValidZone(zone) ? new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone : null;
+  if (decidedZones.size < DECIDED_ZONES_LIMIT) decidedZones.set(zone, canonical);
+  return canonical;
+}
+
 /** IANA zone names only (as accepted by luxon IANAZone.isValidZone), e.g. 'Europe/Paris' true, 'Mars/Olympus' false. */
 export function isValidTimeZone(zone: string): boolean {
-  return typeof zone === 'string' && IANAZone.isValidZone(zone);
+  return typeof zone === 'string' && canonicalTimeZone(zone) !== null;
 }
 
 /** "HH:mm" (two-digit hours and minutes) -> minutes since midnight; "24:00" -> 1440; anything else -> null. */

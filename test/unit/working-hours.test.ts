@@ -6,6 +6,7 @@ import {
   WEEKDAYS,
   type Weekday,
   type WorkingHours,
+  canonicalTimeZone,
   currentWindow,
   isValidTimeZone,
   isWithinWorkingHours,
@@ -62,6 +63,24 @@ describe('isValidTimeZone', () => {
     for (const zone of ['Mars/Olympus', '', '+05:00', 'Europe/Pariss']) {
       expect(isValidTimeZone(zone)).toBe(false);
     }
+  });
+});
+
+describe('canonicalTimeZone', () => {
+  it("gives IANA's spelling, the same on every call, and null for what is no zone", () => {
+    expect(canonicalTimeZone('europe/paris')).toBe('Europe/Paris');
+    expect(canonicalTimeZone('europe/paris')).toBe('Europe/Paris');
+    expect(canonicalTimeZone('AMERICA/NEW_YORK')).toBe('America/New_York');
+    expect(canonicalTimeZone('Mars/Olympus')).toBeNull();
+    expect(canonicalTimeZone('Mars/Olympus')).toBeNull();
+  });
+
+  it('agrees with luxon on every name it accepts or refuses', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom(...Intl.supportedValuesOf('timeZone')), fc.string({ maxLength: 12 })), (zone) => {
+        expect(canonicalTimeZone(zone) !== null).toBe(IANAZone.isValidZone(zone));
+      }),
+    );
   });
 });
 
