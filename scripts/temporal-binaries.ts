@@ -366,6 +366,9 @@ export interface RunningDevServer extends RunningServer {
   uiUrl: string;
 }
 
+/** Transfer-queue reads a second for the dev server's single history shard (Temporal's default: 20). */
+const DEV_SERVER_TRANSFER_POLLS_PER_SECOND = 200;
+
 /** Starts `temporal server start-dev` and resolves once it answers a Temporal client. */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   const cli = await resolveTemporalCli();
@@ -380,6 +383,12 @@ function devServerArgs(options: DevServerOptions): string[] {
   args.push(...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort)]));
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   args.push('--log-level', 'warn');
+  // The dev server keeps every workflow in one history shard, and Temporal lets a shard read its
+  // transfer queue (what hands a new workflow task to the workers) 20 times a second: every task
+  // waited up to 50 ms for its turn, so a signal took ~45 ms to reach its workflow here against
+  // ~18 ms with the limit raised. A cluster spreads workflows over hundreds of shards and rarely
+  // meets the limit; this gives the one-shard dev server the same latency (docs/temporal-binaries.md).
+  args.push('--dynamic-config-value', `history.transferProcessorMaxPollRPS=${DEV_SERVER_TRANSFER_POLLS_PER_SECOND}`);
   return args;
 }
 
