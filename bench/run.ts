@@ -4,7 +4,7 @@
  * exit code is non-zero only when a measurement could not be completed.
  *
  * Knobs (environment): BENCH_TIMESKIP_IDENTITIES (50), BENCH_DAYS (14), BENCH_API_IDENTITIES (20),
- * BENCH_API_CHANGES (300), BENCH_CONCURRENCY (8), BENCH_SECONDS (10), BENCH_MASS_IDENTITIES
+ * BENCH_API_WARMUP (100), BENCH_API_CHANGES (300), BENCH_CONCURRENCY (8), BENCH_SECONDS (10), BENCH_MASS_IDENTITIES
  * (1000; 0 skips the mass start; 10000 is the design's target size).
  *
  * Every server it starts (JVM test server, Temporal dev server, embedded PostgreSQL, the API) is

@@ -1,26 +1,26 @@
 /**
- * The real services the bench runs against, wired as test/support does it: embedded PostgreSQL
- * with migrations (the worker's activities need it in both Temporal setups), then for groups 2 and
- * 3 the Temporal dev server, a worker on its own task queue, and the Express app on loopback.
- * Every part registers its stop with `stoppers` as soon as it runs.
+ * The real services the bench runs against: embedded PostgreSQL with migrations (the worker's
+ * activities need it in both Temporal setups), then for groups 2 and 3 the Temporal dev server, a
+ * worker on its own task queue in this process, and the API in a process of its own, started the
+ * way a deployment starts it (`node --import tsx api/main.ts`, NODE_ENV=production), so its
+ * requests do not queue behind the worker's and the load generator's JavaScript. Every part
+ * registers its stop with `stoppers` as soon as it runs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createApp } from '../api/app';
 import { IdentityWorkflows } from '../api/identity-workflows';
 import { createDatabase, type Database } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { createLinkedinSimulatorOn } from '../db/linkedin-simulator-store';
 import { applyMigrations } from '../db/migrate';
 import { createWarmupSimulator } from '../integrations/warmup';
-import { createLogger } from '../lib/logger';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { generateKeyringEntry, parseKeyring } from '../lib/secrets';
 import { freePort, startDevServer, type RunningServer } from '../scripts/temporal-binaries';
@@ -69,6 +69,8 @@ export interface RealStack {
   /** Runs in this process: its memory and CPU are this process's. */
   worker: Worker;
   temporal: RunningServer;
+  /** The API's own process. */
+  apiProcess: ChildProcess;
 }
 
 export async function startRealStack(stoppers: Stoppers, { db, url }: BenchDatabase): Promise<RealStack> {
@@ -98,24 +100,72 @@ export async function startRealStack(stoppers: Stoppers, { db, url }: BenchDatab
   });
 
   const identityWorkflows = new IdentityWorkflows(client, taskQueue);
-  // The API opens its own pool, as it does in its own process (npm run api) and under npm start.
-  const apiDb = createDatabase(url);
-  stoppers.add('API database client', () => apiDb.$disconnect());
-  const app = createApp({ db: apiDb, identityWorkflows, logger: createLogger('silent'), bodyLimit: '100kb' });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
+  const apiPort = await freePort();
+  const api = await startApiProcess({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    API_HOST: '127.0.0.1',
+    API_PORT: String(apiPort),
+    PACER_ENCRYPTION_KEYS: generateKeyringEntry('bench-api'),
+    LINKEDIN_GATEWAY: 'simulator',
+    WARMUP_PROVIDER: 'simulator',
+    PUBLIC_BASE_URL: 'https://pacer.example.com',
   });
-  stoppers.add('API server', () => closeServer(server));
-  const { port } = server.address() as AddressInfo;
+  stoppers.add('API process', () => stopApiProcess(api));
 
   const { workspaceId, apiKey } = await createWorkspaceWithKey(db, 'bench');
-  return { db, baseUrl: `http://127.0.0.1:${port}`, apiKey, workspaceId, client, taskQueue, identityWorkflows, worker, temporal };
+  return { db, baseUrl: `http://127.0.0.1:${apiPort}`, apiKey, workspaceId, client, taskQueue, identityWorkflows, worker, temporal, apiProcess: api.process };
 }
 
-/** fetch keeps connections alive; close them too, or close() would wait for their idle timeout. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
+interface ApiProcess {
+  process: ChildProcess;
+  exited: Promise<number | string>;
+  output: string[];
+}
+
+const API_READY_TIMEOUT_MS = 60_000;
+
+/** `node --import tsx api/main.ts` with only `env` (plus PATH and HOME); resolves once /healthz answers. */
+async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      output.push(line);
+      if (output.length > 20) output.shift();
+    });
+  }
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const started = { process: child, exited, output };
+  let exit: number | string | undefined;
+  void exited.then((code) => (exit = code));
+  const deadline = Date.now() + API_READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exit !== undefined) throw new Error(`the API exited with ${exit} before it answered:\n  ${output.join('\n  ')}`);
+    const healthy = await fetch(`http://${env.API_HOST}:${env.API_PORT}/healthz`).then((response) => response.ok, () => false);
+    if (healthy) return started;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the API did not answer /healthz within ${API_READY_TIMEOUT_MS / 1000} s:\n  ${output.join('\n  ')}`);
+}
+
+/** SIGTERM, as a process manager stops it; SIGKILL if it has not exited 10 s later. */
+async function stopApiProcess(api: ApiProcess): Promise<void> {
+  api.process.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([api.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)))]);
+  clearTimeout(timer);
+  if (code === 'timeout') {
+    api.process.kill('SIGKILL');
+    throw new Error('the API was still running 10 s after SIGTERM');
+  }
 }

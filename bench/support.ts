@@ -69,9 +69,12 @@ export async function throughputPerSecond(
   concurrency: number,
   seconds: number,
   operation: (lane: number, iteration: number) => Promise<void>,
+  /** Other processes doing the work (the API), whose CPU the note reports too. */
+  otherProcesses: { name: string; pid: number | undefined }[] = [],
 ): Promise<number> {
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
+  const othersBefore = otherProcesses.map(({ pid }) => processCpuMs(pid));
   const hostBefore = hostCpuTicks();
   const deadline = started + seconds * 1000;
   let completed = 0;
@@ -83,12 +86,33 @@ export async function throughputPerSecond(
   };
   await Promise.all(Array.from({ length: concurrency }, (_, index) => lane(index)));
   const elapsedMs = performance.now() - started;
-  // Tells whether this process (API, client and worker share it) was the bottleneck.
+  const others = otherProcesses.map(({ name, pid }, index) => {
+    const before = othersBefore[index];
+    const after = processCpuMs(pid);
+    return before === undefined || after === undefined ? '' : `; ${name} CPU ${(((after - before) / elapsedMs) * 100).toFixed(0)} %`;
+  });
+  // Tells whether a process (the bench's: load, client and worker; the API's) was the bottleneck.
   note(
     `  ${completed} done in ${(elapsedMs / 1000).toFixed(1)} s; bench process CPU ${cpuPercent(process.cpuUsage(cpuBefore), elapsedMs).toFixed(0)} % ` +
-      `of one core; whole host ${hostBusyPercent(hostBefore)} busy`,
+      `of one core${others.join('')}; whole host ${hostBusyPercent(hostBefore)} busy`,
   );
   return completed / (elapsedMs / 1000);
+}
+
+/** Linux reports process CPU times in clock ticks; USER_HZ is 100 on every mainstream kernel build. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (utime + stime) another process has used so far, in ms, from /proc (undefined where there is none). */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 overall.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1000;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Aggregate CPU ticks of the host from /proc/stat (undefined where there is none). */
