@@ -6,12 +6,11 @@
  * requests do not queue behind the worker's and the load generator's JavaScript. Every part
  * registers its stop with `stoppers` as soon as it runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -23,6 +22,7 @@ import { applyMigrations } from '../db/migrate';
 import { createWarmupSimulator } from '../integrations/warmup';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { generateKeyringEntry, parseKeyring } from '../lib/secrets';
+import { startNodeService, stopNodeService, type NodeService } from '../scripts/node-service';
 import { freePort, startDevServer, type RunningServer } from '../scripts/temporal-binaries';
 import { createWorkspaceWithKey } from '../test/support/api';
 import { workflowBundle } from '../test/support/temporal';
@@ -120,52 +120,24 @@ export async function startRealStack(stoppers: Stoppers, { db, url }: BenchDatab
   return { db, baseUrl: `http://127.0.0.1:${apiPort}`, apiKey, workspaceId, client, taskQueue, identityWorkflows, worker, temporal, apiProcess: api.process };
 }
 
-interface ApiProcess {
-  process: ChildProcess;
-  exited: Promise<number | string>;
-  output: string[];
-}
-
 const API_READY_TIMEOUT_MS = 60_000;
 
-/** `node --import tsx api/main.ts` with only `env` (plus PATH and HOME); resolves once /healthz answers. */
-async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      if (output.length > 20) output.shift();
-    });
-  }
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const started = { process: child, exited, output };
+/** The API from this checkout with only `env` (plus PATH and HOME); resolves once /healthz answers. */
+async function startApiProcess(env: Record<string, string>): Promise<NodeService> {
+  const api = startNodeService('API', path.resolve(__dirname, '..'), 'api/main.ts', { PATH: process.env.PATH, HOME: process.env.HOME, ...env });
   let exit: number | string | undefined;
-  void exited.then((code) => (exit = code));
+  void api.exited.then((code) => (exit = code));
   const deadline = Date.now() + API_READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (exit !== undefined) throw new Error(`the API exited with ${exit} before it answered:\n  ${output.join('\n  ')}`);
+    if (exit !== undefined) throw new Error(`the API exited with ${exit} before it answered:\n  ${api.output.join('\n  ')}`);
     const healthy = await fetch(`http://${env.API_HOST}:${env.API_PORT}/healthz`).then((response) => response.ok, () => false);
-    if (healthy) return started;
+    if (healthy) return api;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  child.kill('SIGKILL');
-  throw new Error(`the API did not answer /healthz within ${API_READY_TIMEOUT_MS / 1000} s:\n  ${output.join('\n  ')}`);
+  api.process.kill('SIGKILL');
+  throw new Error(`the API did not answer /healthz within ${API_READY_TIMEOUT_MS / 1000} s:\n  ${api.output.join('\n  ')}`);
 }
 
-/** SIGTERM, as a process manager stops it; SIGKILL if it has not exited 10 s later. */
-async function stopApiProcess(api: ApiProcess): Promise<void> {
-  api.process.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([api.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 10_000)))]);
-  clearTimeout(timer);
-  if (code === 'timeout') {
-    api.process.kill('SIGKILL');
-    throw new Error('the API was still running 10 s after SIGTERM');
-  }
+async function stopApiProcess(api: NodeService): Promise<void> {
+  if ((await stopNodeService(api, 10_000)) === 'timeout') throw new Error('the API was still running 10 s after SIGTERM');
 }

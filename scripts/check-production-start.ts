@@ -13,12 +13,11 @@
  *
  *   npx tsx scripts/check-production-start.ts            (PACER_KEEP_SCRATCH=1 keeps the copy)
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -26,6 +25,7 @@ import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { loadConfig, required } from '../lib/config';
 import { generateKeyringEntry } from '../lib/secrets';
 import { temporalConnectionOptions } from '../lib/temporal-connection';
+import { startNodeService, stopNodeService, type NodeService } from './node-service';
 import { runtimeImportProblems } from './runtime-imports';
 import { freePort, startDevServer } from './temporal-binaries';
 
@@ -61,34 +61,13 @@ async function scratchCopy(): Promise<string> {
   return scratch;
 }
 
-interface Service {
-  name: string;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<number | string>;
-}
-
-function startService(name: string, scratch: string, entry: string, env: NodeJS.ProcessEnv): Service {
-  // The commands docker-compose.yml runs: node with tsx's loader, from the production install.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      if (output.length > 40) output.shift();
-    });
-  }
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return { name, process: child, output, exited };
-}
-
-function failure(service: Service, what: string): CheckFailed {
+function failure(service: NodeService, what: string): CheckFailed {
   return new CheckFailed(`${service.name}: ${what}\n  its last output:\n    ${service.output.join('\n    ') || '(none)'}`);
 }
 
 /** Polls `probe` until it returns true; fails early when one of the services exits. */
-async function waitFor(what: string, services: Service[], probe: () => Promise<boolean>): Promise<void> {
-  let exit: { service: Service; code: number | string } | undefined;
+async function waitFor(what: string, services: NodeService[], probe: () => Promise<boolean>): Promise<void> {
+  let exit: { service: NodeService; code: number | string } | undefined;
   for (const service of services) void service.exited.then((code) => (exit ??= { service, code }));
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -111,15 +90,9 @@ async function expectStatus(url: string, status: number, token?: string, contain
   }
 }
 
-async function stopService(service: Service): Promise<void> {
-  service.process.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([service.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), EXIT_TIMEOUT_MS)))]);
-  clearTimeout(timer);
-  if (code === 'timeout') {
-    service.process.kill('SIGKILL');
-    throw failure(service, `still running ${EXIT_TIMEOUT_MS / 1000} s after SIGTERM`);
-  }
+async function stopService(service: NodeService): Promise<void> {
+  const code = await stopNodeService(service, EXIT_TIMEOUT_MS);
+  if (code === 'timeout') throw failure(service, `still running ${EXIT_TIMEOUT_MS / 1000} s after SIGTERM`);
   if (code !== 0) throw failure(service, `exited with ${code} after SIGTERM`);
 }
 
@@ -145,7 +118,7 @@ async function main(): Promise<void> {
   step('every runtime import is in dependencies');
 
   const cleanups: (() => Promise<unknown>)[] = [];
-  const services: Service[] = [];
+  const services: NodeService[] = [];
   try {
     const scratch = await scratchCopy();
     cleanups.push(() => (process.env.PACER_KEEP_SCRATCH ? Promise.resolve(console.log(`scratch copy kept: ${scratch}`)) : rm(scratch, { recursive: true, force: true })));
@@ -189,13 +162,13 @@ async function main(): Promise<void> {
       TEMPORAL_SDK_METRICS_PORT: String(sdkMetricsPort),
     };
 
-    const migrate = startService('migrate', scratch, 'scripts/migrate.ts', env);
+    const migrate = startNodeService('migrate', scratch, 'scripts/migrate.ts', env);
     const migrated = await migrate.exited;
     if (migrated !== 0) throw failure(migrate, `exited with ${migrated}`);
     step('migrations applied from the production install');
 
-    const api = startService('API', scratch, 'api/main.ts', env);
-    const worker = startService('worker', scratch, 'worker.ts', env);
+    const api = startNodeService('API', scratch, 'api/main.ts', env);
+    const worker = startNodeService('worker', scratch, 'worker.ts', env);
     services.push(api, worker);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor('/readyz 200', services, async () => (await get(`${apiUrl}/readyz`)).status === 200);
