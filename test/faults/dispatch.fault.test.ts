@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createHttpLinkedinGateway } from '../../integrations/linkedin';
-import { encryptSecret, generateKeyringEntry, inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData, parseKeyring, type Keyring } from '../../lib/secrets';
+import { encryptSecret, generateKeyringEntry, inboxPasswordAssociatedData, parseKeyring, type Keyring } from '../../lib/secrets';
 import type { WorkingHours } from '../../domain/working-hours';
 import { metricsRegistry } from '../../lib/metrics';
 import { identityWorkflowId } from '../../workflows/identity-contract';
 import { testKeyring } from '../support/keyring';
+import { addOAuthInbox } from '../support/reply-sync-fixture';
 import { parseMetrics, sampleValue } from '../support/prometheus';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -114,25 +115,6 @@ async function addSmtpInbox(identity: { id: string; workspaceId: string }, email
   });
 }
 
-async function addOAuthInbox(identity: { id: string; workspaceId: string }, email: string, provider: 'google' | 'microsoft') {
-  const id = randomUUID();
-  return harness.db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: identity.workspaceId,
-      identityId: identity.id,
-      email,
-      provider,
-      smtpHost: provider === 'google' ? 'smtp.gmail.com' : 'smtp.office365.com',
-      smtpPort: 587,
-      smtpSecurity: 'starttls',
-      username: email,
-      passwordEnvelope: '',
-      refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-${provider}`, inboxRefreshTokenAssociatedData(id)),
-    },
-  });
-}
-
 /** A started campaign sending from `inbox` (or Shuffle) with these steps to these leads. */
 async function emailCampaign(identityId: string, inbox: string, leads: string[], steps: object[] = [{ kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}}</p>' }]) {
   const campaign = await request(harness.app).post('/campaigns').set(auth()).send({ identityId, name: `to ${leads.join(',')}`, emailInbox: inbox, steps });
@@ -189,8 +171,8 @@ test('failures before the hand-over send nothing and record nothing: the lead sa
   const identity = await createIdentity('Early');
   const otherKeyring = parseKeyring(generateKeyringEntry('retired'));
   const wrongKey = await addSmtpInbox(identity, 'wrong-key@sender.example', smtp, otherKeyring);
-  const google = await addOAuthInbox(identity, 'no-client@gmail-sender.example', 'google');
-  const microsoft = await addOAuthInbox(identity, 'token-down@ms-sender.example', 'microsoft');
+  const google = await addOAuthInbox(harness.db, { identityId: identity.id, workspaceId: identity.workspaceId }, 'google', 'no-client@gmail-sender.example');
+  const microsoft = await addOAuthInbox(harness.db, { identityId: identity.id, workspaceId: identity.workspaceId }, 'microsoft', 'token-down@ms-sender.example');
   const hanging = await addSmtpInbox(identity, 'hangs@sender.example', { host: '127.0.0.1', port: (silent.address() as AddressInfo).port });
   const healthy = await addSmtpInbox(identity, 'healthy@sender.example', smtp);
   const cases = [

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EmailInbox, Lead } from '@prisma/client';
+import type { EmailInbox, Lead, Prisma } from '@prisma/client';
 import { encryptSecret, inboxRefreshTokenAssociatedData } from '../../lib/secrets';
 import type { Database } from '../../db/client';
 import { testKeyring } from './keyring';
@@ -26,25 +26,8 @@ export async function oauthInboxWithLeads(
     { kind: 'email', delayMinutes: 2880, subject: 'Follow-up', body: '<p>?</p>' },
   ];
   const campaign = await db.campaign.create({ data: { workspaceId: workspace.id, identityId: identity.id, name: 'c', status: 'active', steps } });
-  const id = randomUUID();
-  const hosts = options.provider === 'google' ? { smtpHost: 'smtp.gmail.com', imapHost: 'imap.gmail.com' } : { smtpHost: 'smtp.office365.com', imapHost: 'outlook.office365.com' };
-  const inbox = await db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: workspace.id,
-      identityId: identity.id,
-      email: options.address,
-      provider: options.provider,
-      ...hosts,
-      smtpPort: 587,
-      smtpSecurity: 'starttls',
-      imapPort: 993,
-      imapSecurity: 'tls',
-      username: options.address,
-      refreshTokenEnvelope: encryptSecret(testKeyring, options.refreshToken, inboxRefreshTokenAssociatedData(id)),
-      ...options.inbox,
-    },
-  });
+  const inbox = await addOAuthInbox(db, { identityId: identity.id, workspaceId: workspace.id }, options.provider, options.address, { refreshToken: options.refreshToken, fields: options.inbox });
+  const id = inbox.id;
   const leads: Record<string, SyncLead> = {};
   for (const [email, messageId] of Object.entries(options.leads)) {
     const lead = await db.lead.create({
@@ -56,4 +39,40 @@ export async function oauthInboxWithLeads(
     leads[email] = { lead, messageId };
   }
   return { inbox, leads };
+}
+
+const OAUTH_HOSTS = {
+  google: { smtpHost: 'smtp.gmail.com', imapHost: 'imap.gmail.com' },
+  microsoft: { smtpHost: 'smtp.office365.com', imapHost: 'outlook.office365.com' },
+} as const;
+
+/**
+ * A Google or Microsoft 365 inbox as the OAuth callback stores it (api/email-oauth.ts): the provider's
+ * hosts, no password, the refresh token only as an envelope bound to its row. `fields` adds to it
+ * (a stored sync position, a status).
+ */
+export async function addOAuthInbox(
+  db: Database,
+  owner: { identityId: string; workspaceId: string },
+  provider: 'google' | 'microsoft',
+  email: string,
+  options: { refreshToken?: string; fields?: Partial<Prisma.EmailInboxUncheckedCreateInput> } = {},
+): Promise<EmailInbox> {
+  const id = randomUUID();
+  return db.emailInbox.create({
+    data: {
+      id,
+      ...owner,
+      email,
+      provider,
+      ...OAUTH_HOSTS[provider],
+      smtpPort: 587,
+      smtpSecurity: 'starttls',
+      imapPort: 993,
+      imapSecurity: 'tls',
+      username: email,
+      refreshTokenEnvelope: encryptSecret(testKeyring, options.refreshToken ?? `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
+      ...options.fields,
+    },
+  });
 }

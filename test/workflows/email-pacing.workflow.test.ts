@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { inboxPasswordAssociatedData, inboxRefreshTokenAssociatedData } from '../../lib/secrets';
+import { inboxPasswordAssociatedData } from '../../lib/secrets';
 import { deterministicMessageId } from '../../integrations/email/smtp-sender';
 import { InboxConnections } from '../../api/email-inboxes';
 import { type Database } from '../../db/client';
@@ -11,6 +11,7 @@ import { localHourOf } from '../../domain/pacing';
 import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
 import { encryptSecret } from '../../lib/secrets';
 import { testKeyring } from '../support/keyring';
+import { addOAuthInbox } from '../support/reply-sync-fixture';
 import { startProviderReplayServer, type ProviderReplayServer } from '../support/provider-replay-server';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -71,27 +72,6 @@ async function addInbox(identityId: string, workspaceId: string, email: keyof ty
       smtpSecurity: 'none',
       username: email,
       passwordEnvelope: encryptSecret(testKeyring, password, inboxPasswordAssociatedData(id)),
-    },
-  });
-}
-
-/** A Google or Microsoft 365 inbox as the OAuth callback stores it: the refresh token only as an envelope bound to its row. */
-async function addOAuthInbox(identityId: string, workspaceId: string, provider: 'google' | 'microsoft', email: string, syncPosition: { gmailHistoryId?: string; graphDeltaLink?: string } = {}) {
-  const id = randomUUID();
-  return db.emailInbox.create({
-    data: {
-      id,
-      workspaceId,
-      identityId,
-      email,
-      provider,
-      smtpHost: provider === 'google' ? 'smtp.gmail.com' : 'smtp.office365.com',
-      smtpPort: 587,
-      smtpSecurity: 'starttls',
-      username: email,
-      passwordEnvelope: '',
-      refreshTokenEnvelope: encryptSecret(testKeyring, `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
-      ...syncPosition,
     },
   });
 }
@@ -254,8 +234,8 @@ test('a password that stops working marks the inbox needs-reconnect after one at
 test('Google and Microsoft 365 inboxes send through the same step: Gmail API and Graph, deterministic Message-IDs', async () => {
   const identity = (await request(app).post('/identities').set(auth()).send({ firstName: 'Oauth', lastName: 'Sender', workingHours: ALWAYS })).body;
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
-  await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-test.example');
-  await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-test.example');
+  await addOAuthInbox(db, { identityId: identity.id, workspaceId: stored.workspaceId }, 'google', 'ada@gmail-test.example');
+  await addOAuthInbox(db, { identityId: identity.id, workspaceId: stored.workspaceId }, 'microsoft', 'ada@m365-test.example');
   providers.queue('google-token.success', 'gmail-send.success', 'microsoft-token.success', 'graph-sendmail.accepted');
   const campaign = await request(app)
     .post('/campaigns')
@@ -305,8 +285,8 @@ test('a Google lead who replies (Gmail history shows it) gets no follow-up; a Mi
   const stored = await db.identity.findUniqueOrThrow({ where: { id: identity.id } });
   // Each with where its reply sync stands since it was connected.
   const inboxIds = {
-    google: (await addOAuthInbox(identity.id, stored.workspaceId, 'google', 'ada@gmail-replies.example', { gmailHistoryId: '5821900' })).id,
-    microsoft: (await addOAuthInbox(identity.id, stored.workspaceId, 'microsoft', 'ada@m365-replies.example', { graphDeltaLink: `${providers.baseUrl}/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=Connected` })).id,
+    google: (await addOAuthInbox(db, { identityId: identity.id, workspaceId: stored.workspaceId }, 'google', 'ada@gmail-replies.example', { fields: { gmailHistoryId: '5821900' } })).id,
+    microsoft: (await addOAuthInbox(db, { identityId: identity.id, workspaceId: stored.workspaceId }, 'microsoft', 'ada@m365-replies.example', { fields: { graphDeltaLink: `${providers.baseUrl}/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=Connected` } })).id,
   };
   // Both providers in a steady state: tokens, sends accepted, mailboxes with nothing new.
   providers.serve('google-token.success', 'microsoft-token.success', 'gmail-send.success', 'graph-sendmail.accepted', 'gmail-history.empty', 'graph-delta.no-changes');
