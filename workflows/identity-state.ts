@@ -319,13 +319,18 @@ function holdLinkedinAccount(state: IdentityState, failure: ActionFailure): void
   for (const key of LINKEDIN_HOLD_KEYS) state.holds[key] = { until: null, reason: failure.message.slice(0, 300), failures: 1, accountStatusSince: failure.accountStatusSince ?? null };
 }
 
-export function recordStepFailure(state: IdentityState, kind: ActionKind, failure: ActionFailure, now: number): void {
+/** A failed action: nothing when the window closed first; every LinkedIn action when the account cannot act; else its own kind, backing off. */
+function holdAfterFailure(state: IdentityState, key: HoldKey, failure: ActionFailure, now: number): void {
   if (failure.type === 'WindowClosed') return;
   if (failure.type === 'LinkedinAccountDisconnected') {
     holdLinkedinAccount(state, failure);
     return;
   }
-  hold(state, kind, now, failure.message, failure.retryAfterMs);
+  hold(state, key, now, failure.message, failure.retryAfterMs);
+}
+
+export function recordStepFailure(state: IdentityState, kind: ActionKind, failure: ActionFailure, now: number): void {
+  holdAfterFailure(state, kind, failure, now);
 }
 
 export function recordWithdrawal(state: IdentityState, invitationId: string, outcome: WithdrawalOutcome | ActionFailure, now: number): void {
@@ -336,12 +341,7 @@ export function recordWithdrawal(state: IdentityState, invitationId: string, out
     if (outcome === 'accepted') state.changed = true;
     return;
   }
-  if (outcome.type === 'WindowClosed') return;
-  if (outcome.type === 'LinkedinAccountDisconnected') {
-    holdLinkedinAccount(state, outcome);
-    return;
-  }
-  hold(state, 'withdrawal', now, outcome.message, outcome.retryAfterMs);
+  holdAfterFailure(state, 'withdrawal', outcome, now);
 }
 
 /** The relation sync ran (done for the local day; acceptances found make messages due: plan again), or failed (held back). */
@@ -352,12 +352,7 @@ export function recordRelationSync(state: IdentityState, outcome: RelationSyncOu
     if (outcome.accepted > 0) state.changed = true;
     return;
   }
-  if (outcome.type === 'WindowClosed') return;
-  if (outcome.type === 'LinkedinAccountDisconnected') {
-    holdLinkedinAccount(state, outcome);
-    return;
-  }
-  hold(state, 'relationSync', now, outcome.message, outcome.retryAfterMs);
+  holdAfterFailure(state, 'relationSync', outcome, now);
 }
 
 /** The raised limits' fall-back ran (or found nothing to do): read the record again. */
