@@ -3,19 +3,17 @@
  * HTTP LinkedIn gateway against a failing service). Each case counts what the receiving servers
  * got and what the records say.
  */
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createHttpLinkedinGateway } from '../../integrations/linkedin';
-import { encryptSecret, generateKeyringEntry, inboxPasswordAssociatedData, parseKeyring, type Keyring } from '../../lib/secrets';
+import { generateKeyringEntry, parseKeyring } from '../../lib/secrets';
 import type { WorkingHours } from '../../domain/working-hours';
 import { metricsRegistry } from '../../lib/metrics';
 import { identityWorkflowId } from '../../workflows/identity-contract';
-import { testKeyring } from '../support/keyring';
-import { addOAuthInbox } from '../support/reply-sync-fixture';
+import { addOAuthInbox, addSmtpInbox } from '../support/inboxes';
 import { parseMetrics, sampleValue } from '../support/prometheus';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -98,22 +96,7 @@ async function createIdentity(name: string, extra: object = {}): Promise<{ id: s
   return { id: created.body.id, workspaceId: harness.workspaceId };
 }
 
-async function addSmtpInbox(identity: { id: string; workspaceId: string }, email: string, server: { host: string; port: number }, keyring: Keyring = testKeyring) {
-  const id = randomUUID();
-  return harness.db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: identity.workspaceId,
-      identityId: identity.id,
-      email,
-      smtpHost: server.host,
-      smtpPort: server.port,
-      smtpSecurity: 'none',
-      username: email,
-      passwordEnvelope: encryptSecret(keyring, 'inbox-password', inboxPasswordAssociatedData(id)),
-    },
-  });
-}
+const ownerOf = (identity: { id: string; workspaceId: string }) => ({ identityId: identity.id, workspaceId: identity.workspaceId });
 
 /** A started campaign sending from `inbox` (or Shuffle) with these steps to these leads. */
 async function emailCampaign(identityId: string, inbox: string, leads: string[], steps: object[] = [{ kind: 'email', delayMinutes: 0, subject: 'Hello {{firstName}}', body: '<p>Hi {{firstName}}</p>' }]) {
@@ -138,7 +121,7 @@ test('a server that stores the message and then resets the connection: exactly o
   const sunday = await nextSundayEvening();
   await harness.skipTo(sunday);
   const identity = await createIdentity('Reset');
-  const inbox = await addSmtpInbox(identity, 'reset@sender.example', smtp);
+  const inbox = await addSmtpInbox(harness.db, ownerOf(identity), 'reset@sender.example', smtp);
   await emailCampaign(identity.id, inbox.id, ['grace.reset@lead.example'], [
     { kind: 'email', delayMinutes: 0, subject: 'First', body: '<p>one</p>' },
     { kind: 'email', delayMinutes: 24 * 60, subject: 'Second', body: '<p>two</p>' },
@@ -170,11 +153,11 @@ test('failures before the hand-over send nothing and record nothing: the lead sa
   await harness.skipTo(sunday);
   const identity = await createIdentity('Early');
   const otherKeyring = parseKeyring(generateKeyringEntry('retired'));
-  const wrongKey = await addSmtpInbox(identity, 'wrong-key@sender.example', smtp, otherKeyring);
-  const google = await addOAuthInbox(harness.db, { identityId: identity.id, workspaceId: identity.workspaceId }, 'google', 'no-client@gmail-sender.example');
-  const microsoft = await addOAuthInbox(harness.db, { identityId: identity.id, workspaceId: identity.workspaceId }, 'microsoft', 'token-down@ms-sender.example');
-  const hanging = await addSmtpInbox(identity, 'hangs@sender.example', { host: '127.0.0.1', port: (silent.address() as AddressInfo).port });
-  const healthy = await addSmtpInbox(identity, 'healthy@sender.example', smtp);
+  const wrongKey = await addSmtpInbox(harness.db, ownerOf(identity), 'wrong-key@sender.example', smtp, { keyring: otherKeyring });
+  const google = await addOAuthInbox(harness.db, ownerOf(identity), 'google', 'no-client@gmail-sender.example');
+  const microsoft = await addOAuthInbox(harness.db, ownerOf(identity), 'microsoft', 'token-down@ms-sender.example');
+  const hanging = await addSmtpInbox(harness.db, ownerOf(identity), 'hangs@sender.example', { host: '127.0.0.1', port: (silent.address() as AddressInfo).port });
+  const healthy = await addSmtpInbox(harness.db, ownerOf(identity), 'healthy@sender.example', smtp);
   const cases = [
     { inbox: wrongKey, lead: 'lead.wrong-key@lead.example', reason: 'PACER_ENCRYPTION_KEYS', counted: 'failed-permanent' },
     { inbox: google, lead: 'lead.google@lead.example', reason: 'GOOGLE_CLIENT_ID', counted: 'failed-permanent' },
@@ -213,7 +196,7 @@ test('a server answering 421 near the window end: nothing is performed after the
     const monday = sunday.plus({ days: 1 });
     await harness.skipTo(monday.set({ hour: 17, minute: 45 }));
     const identity = await createIdentity('Late');
-    const inbox = await addSmtpInbox(identity, 'late@sender.example', refusing);
+    const inbox = await addSmtpInbox(harness.db, ownerOf(identity), 'late@sender.example', refusing);
     await emailCampaign(identity.id, inbox.id, ['lead.late@lead.example']);
 
     await harness.skipTo(monday.set({ hour: 18, minute: 30 }));
@@ -256,7 +239,7 @@ test('a due withdrawal answered 404, then 401, holds up nothing else: the email 
       },
     });
   }
-  const inbox = await addSmtpInbox(identity, 'withdrawing@sender.example', smtp);
+  const inbox = await addSmtpInbox(harness.db, ownerOf(identity), 'withdrawing@sender.example', smtp);
   await emailCampaign(identity.id, inbox.id, ['lead.withdrawing@lead.example']);
 
   const monday = sunday.plus({ days: 1 });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EmailInbox, Lead, Prisma } from '@prisma/client';
-import { encryptSecret, inboxRefreshTokenAssociatedData } from '../../lib/secrets';
+import type { EmailInbox, Lead } from '@prisma/client';
 import type { Database } from '../../db/client';
-import { testKeyring } from './keyring';
+import { addOAuthInbox } from './inboxes';
 
 export interface SyncLead {
   lead: Lead;
@@ -39,40 +38,4 @@ export async function oauthInboxWithLeads(
     leads[email] = { lead, messageId };
   }
   return { inbox, leads };
-}
-
-const OAUTH_HOSTS = {
-  google: { smtpHost: 'smtp.gmail.com', imapHost: 'imap.gmail.com' },
-  microsoft: { smtpHost: 'smtp.office365.com', imapHost: 'outlook.office365.com' },
-} as const;
-
-/**
- * A Google or Microsoft 365 inbox as the OAuth callback stores it (api/email-oauth.ts): the provider's
- * hosts, no password, the refresh token only as an envelope bound to its row. `fields` adds to it
- * (a stored sync position, a status).
- */
-export async function addOAuthInbox(
-  db: Database,
-  owner: { identityId: string; workspaceId: string },
-  provider: 'google' | 'microsoft',
-  email: string,
-  options: { refreshToken?: string; fields?: Partial<Prisma.EmailInboxUncheckedCreateInput> } = {},
-): Promise<EmailInbox> {
-  const id = randomUUID();
-  return db.emailInbox.create({
-    data: {
-      id,
-      ...owner,
-      email,
-      provider,
-      ...OAUTH_HOSTS[provider],
-      smtpPort: 587,
-      smtpSecurity: 'starttls',
-      imapPort: 993,
-      imapSecurity: 'tls',
-      username: email,
-      refreshTokenEnvelope: encryptSecret(testKeyring, options.refreshToken ?? `refresh-token-of-${provider}`, inboxRefreshTokenAssociatedData(id)),
-      ...options.fields,
-    },
-  });
 }

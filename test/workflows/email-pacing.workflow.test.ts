@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
@@ -11,7 +10,7 @@ import { localHourOf } from '../../domain/pacing';
 import { isWithinWorkingHours, type WorkingHours } from '../../domain/working-hours';
 import { encryptSecret } from '../../lib/secrets';
 import { testKeyring } from '../support/keyring';
-import { addOAuthInbox } from '../support/reply-sync-fixture';
+import { addOAuthInbox, addSmtpInbox } from '../support/inboxes';
 import { startProviderReplayServer, type ProviderReplayServer } from '../support/provider-replay-server';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -58,23 +57,9 @@ afterAll(async () => {
 const auth = () => harness.auth();
 const skipTo = (instant: DateTime) => harness.skipTo(instant);
 
-/** An SMTP inbox as connecting one stores it: the password only as an envelope bound to its row. */
-async function addInbox(identityId: string, workspaceId: string, email: keyof typeof PASSWORDS, server: { host: string; port: number } = smtp, password = PASSWORDS[email]) {
-  const id = randomUUID();
-  return db.emailInbox.create({
-    data: {
-      id,
-      workspaceId,
-      identityId,
-      email,
-      smtpHost: server.host,
-      smtpPort: server.port,
-      smtpSecurity: 'none',
-      username: email,
-      passwordEnvelope: encryptSecret(testKeyring, password, inboxPasswordAssociatedData(id)),
-    },
-  });
-}
+/** An inbox of PASSWORDS on the SMTP test server (or `server`), stored as connecting one stores it. */
+const addInbox = (identityId: string, workspaceId: string, email: keyof typeof PASSWORDS, server: { host: string; port: number } = smtp, password = PASSWORDS[email]) =>
+  addSmtpInbox(db, { identityId, workspaceId }, email, server, { password });
 
 test('Shuffle balances leads over two inboxes, each lead keeps its inbox, caps hold; a disconnected inbox stops its leads until reconnected', async () => {
   let sunday = DateTime.fromMillis(await env.currentTimeMs(), { zone: PARIS }).startOf('day').set({ hour: 20 });

@@ -3,15 +3,13 @@
  * PostgreSQL, a real SMTP server): the account's connection status holds LinkedIn and lets email go
  * on, messages wait for acceptance, and the workspace's scraping pool is shared.
  */
-import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { NO_SCRAPING_CAPACITY_REASON, poolDayOf } from '../../domain/scraping-pool';
 import { isWithinWorkingHours } from '../../domain/working-hours';
-import { inboxPasswordAssociatedData, encryptSecret } from '../../lib/secrets';
 import { createWorkspaceWithKey } from '../support/api';
 import { PARIS, PARIS_OFFICE_HOURS, nextSundayEvening } from '../support/campaigns';
-import { testKeyring } from '../support/keyring';
+import { addSmtpInbox } from '../support/inboxes';
 import { connectLinkedin, unipileWebhook } from '../support/linkedin';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -68,29 +66,12 @@ async function linkedinStatusOf(identityId: string): Promise<{ status: string; r
   return shown.body.linkedin as { status: string; reason: string | null };
 }
 
-async function addInbox(identityId: string): Promise<void> {
-  const id = randomUUID();
-  await harness.db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: harness.workspaceId,
-      identityId,
-      email: INBOX.email,
-      smtpHost: smtp.host,
-      smtpPort: smtp.port,
-      smtpSecurity: 'none',
-      username: INBOX.email,
-      passwordEnvelope: encryptSecret(testKeyring, INBOX.password, inboxPasswordAssociatedData(id)),
-    },
-  });
-}
-
 test('account disconnected mid-day: LinkedIn leads wait naming it and email goes on; reconnected, they resume and nothing is sent twice', async () => {
   const sunday = await nextSundayEvening(harness);
   await skipTo(sunday);
   const identityId = await newIdentity('Grace');
   await connectLinkedin(harness.app, harness.linkedin, harness.auth(), identityId, await now());
-  await addInbox(identityId);
+  await addSmtpInbox(harness.db, { identityId, workspaceId: harness.workspaceId }, INBOX.email, smtp, { password: INBOX.password });
   const invites = await startCampaign(
     identityId,
     'Invites',

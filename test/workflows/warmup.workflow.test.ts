@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import { DateTime } from 'luxon';
 import request from 'supertest';
-import { inboxPasswordAssociatedData } from '../../lib/secrets';
 import { type Database } from '../../db/client';
 import { WARMUP_DURATION_MS } from '../../domain/warmup';
-import { encryptSecret } from '../../lib/secrets';
 import { LINKEDIN_STEPS, PARIS, PARIS_OFFICE_HOURS, nextSundayEvening } from '../support/campaigns';
-import { testKeyring } from '../support/keyring';
+import { addSmtpInbox } from '../support/inboxes';
 import { startSmtpTestServer, type SmtpTestServer } from '../support/smtp-test-server';
 import { createWorkspaceWithKey } from '../support/api';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../support/time-skipping';
@@ -41,22 +39,7 @@ const skipTo = (instant: number) => harness.skipTo(DateTime.fromMillis(instant))
 const warmupEvents = async (inboxId: string) =>
   (await db.webhookEvent.findMany({ where: { type: 'warmup.completed' } })).map((event) => JSON.parse(event.body) as { type: string; data: { inboxId: string } }).filter((event) => event.data.inboxId === inboxId);
 
-async function addInbox(identityId: string, email: string, password: string) {
-  const id = randomUUID();
-  return db.emailInbox.create({
-    data: {
-      id,
-      workspaceId: harness.workspaceId,
-      identityId,
-      email,
-      smtpHost: smtp.host,
-      smtpPort: smtp.port,
-      smtpSecurity: 'none',
-      username: email,
-      passwordEnvelope: encryptSecret(testKeyring, password, inboxPasswordAssociatedData(id)),
-    },
-  });
-}
+const addInbox = (identityId: string, email: string, password: string) => addSmtpInbox(db, { identityId, workspaceId: harness.workspaceId }, email, smtp, { password });
 
 async function identity(name: string): Promise<string> {
   const created = await request(app).post('/identities').set(auth()).send({ firstName: name, lastName: 'Warm', workingHours: PARIS_OFFICE_HOURS });
