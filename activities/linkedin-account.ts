@@ -10,8 +10,8 @@ import { connectionOf, recordLinkedinConnection } from '../db/linkedin-connectio
 import { startDeliveries } from '../db/webhook-events';
 import { observeConnection } from '../domain/linkedin-connection';
 import type { WebhookDeliveryStarter } from '../domain/webhooks';
-import type { LinkedinAuthError } from '../integrations/linkedin';
-import { linkedinAccountDisconnected, unavailable } from './action-support';
+import { LinkedinAuthError, LinkedinGatewayError } from '../integrations/linkedin';
+import { linkedinAccountDisconnected, misconfigured, unavailable } from './action-support';
 
 /**
  * Records what `error` says about the account and answers the failure to throw. `startedAt` is when the
@@ -37,4 +37,22 @@ export async function accountCannotAct(
   const recorded = await db.$transaction((tx) => recordLinkedinConnection(tx, identity, observed, at, `dispatch:${source}`));
   await startDeliveries(deliveries, recorded.deliveries);
   return linkedinAccountDisconnected(error, observeConnection(connectionOf(identity), observed, at).connection.since);
+}
+
+/**
+ * The failure to throw for an error the LinkedIn gateway raised: the account cannot act (recorded,
+ * see accountCannotAct), Pacer's own token refused (a configuration failure), or any other gateway
+ * error as transient, honouring its Retry-After (`describe` words its message). Undefined for an error
+ * that is not the gateway's.
+ */
+export async function gatewayFailure(
+  db: Database,
+  error: unknown,
+  context: { identityId: string; startedAt: number; at: number; source: string; deliveries: WebhookDeliveryStarter | undefined },
+  describe: (message: string) => string = (message) => message,
+): Promise<ApplicationFailure | undefined> {
+  if (error instanceof LinkedinAuthError) return accountCannotAct(db, context.identityId, error, context, context.source, context.deliveries);
+  if (!(error instanceof LinkedinGatewayError)) return undefined;
+  if (error.code === 'gateway-unauthorized') return misconfigured(error.message);
+  return unavailable(describe(error.message), 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
 }

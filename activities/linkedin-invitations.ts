@@ -17,8 +17,8 @@ import {
   ReinviteBlockedError,
   type LinkedinGateway,
 } from '../integrations/linkedin';
-import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
-import { accountCannotAct } from './linkedin-account';
+import { actionClock, assertBeforeDeadline, unavailable, type ActionClock } from './action-support';
+import { gatewayFailure } from './linkedin-account';
 import type { WebhookDeliveryStarter } from '../domain/webhooks';
 
 /** The record of a connection request the gateway accepted for sending. */
@@ -138,9 +138,8 @@ export function createInvitationActivities({ db, linkedin, webhooks }: { db: Dat
         }
         const message = error instanceof Error ? error.message : String(error);
         await db.linkedinInvitation.update({ where: { id: invitation.id }, data: { error: `withdrawal failed, will be tried again: ${message}`.slice(0, 1000) } }).catch(() => undefined);
-        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, { startedAt, at: clock.now() }, 'withdrawal', webhooks?.deliveries);
-        if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(message);
-        throw unavailable(`withdrawal of invitation ${invitation.id} failed: ${message}`, error instanceof LinkedinGatewayError && 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
+        const describe = (detail: string) => `withdrawal of invitation ${invitation.id} failed: ${detail}`;
+        throw (await gatewayFailure(db, error, { identityId: input.identityId, startedAt, at: clock.now(), source: 'withdrawal', deliveries: webhooks?.deliveries }, describe)) ?? unavailable(describe(message));
       }
     },
   };

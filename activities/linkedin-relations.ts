@@ -13,9 +13,9 @@
 import type { Database } from '../db/client';
 import { acceptInvitations, endInvitation } from '../db/invitations';
 import type { RelationSyncOutcome } from '../domain/dispatch';
-import { LinkedinAuthError, LinkedinGatewayError, LinkedinNotFoundError, type LinkedinGateway, type Page } from '../integrations/linkedin';
-import { actionClock, assertBeforeDeadline, misconfigured, unavailable } from './action-support';
-import { accountCannotAct } from './linkedin-account';
+import { LinkedinNotFoundError, type LinkedinGateway, type Page } from '../integrations/linkedin';
+import { actionClock, assertBeforeDeadline } from './action-support';
+import { gatewayFailure } from './linkedin-account';
 import type { WebhookDeliveryStarter } from '../domain/webhooks';
 
 /** Pages read per list and sync (the gateways page by 100): a bound on one action's work. */
@@ -109,10 +109,7 @@ export function createRelationSyncActivities({ db, linkedin, webhooks }: { db: D
         }
         return { accepted };
       } catch (error) {
-        if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, identityId, error, { startedAt, at: clock.now() }, 'relation-sync', webhooks?.deliveries);
-        if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
-        if (error instanceof LinkedinGatewayError) throw unavailable(`relation sync failed: ${error.message}`, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
-        throw error;
+        throw (await gatewayFailure(db, error, { identityId, startedAt, at: clock.now(), source: 'relation-sync', deliveries: webhooks?.deliveries }, (message) => `relation sync failed: ${message}`)) ?? error;
       }
     },
   };

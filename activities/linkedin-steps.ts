@@ -43,7 +43,7 @@ import { claimScrape, releaseScrape } from '../db/scraping-pool';
 import { recordActionDeferred } from '../lib/metrics';
 import { actionClock, assertBeforeDeadline, misconfigured, unavailable, type ActionClock } from './action-support';
 import { activeWaiting, failLead, idempotencyKeyOf, recordAndAdvance, variablesOf, waitLead, type LeadWithCampaign, type StepWrites } from './lead-steps';
-import { accountCannotAct } from './linkedin-account';
+import { accountCannotAct, gatewayFailure } from './linkedin-account';
 import { oldestQueuedInvitation, recordSentInvitation, sendQueuedInvitation } from './linkedin-invitations';
 
 /** Due leads one activity considers when the oldest ones resolve without an action. */
@@ -256,10 +256,7 @@ export function createLinkedinStepActivities({ db, linkedin, webhooks }: { db: D
               return { performed: true, kind: input.kind, invitationId: queued.id, performedAt: clock.now() };
             }
           } catch (error) {
-            if (error instanceof LinkedinAuthError) throw await accountCannotAct(db, input.identityId, error, { startedAt, at: clock.now() }, 'invitation', deliveries);
-            if (error instanceof LinkedinGatewayError && error.code === 'gateway-unauthorized') throw misconfigured(error.message);
-            if (error instanceof LinkedinGatewayError) throw unavailable(error.message, 'retryAfterMs' in error ? (error.retryAfterMs as number | null) : null);
-            throw error;
+            throw (await gatewayFailure(db, error, { identityId: input.identityId, startedAt, at: clock.now(), source: 'invitation', deliveries })) ?? error;
           }
         }
       }
