@@ -77,6 +77,12 @@ function emailSendResultOf(error: EmailSendError | SenderUnavailable, handedOver
 
 export function createEmailStepActivities({ db, keyring, emailProviders = {}, mailHosts = { privateHostsAllowed: [], timeoutMs: 30_000 }, webhooks }: EmailStepDependencies) {
   const deliveries = webhooks?.deliveries;
+
+  /** The step's recorded intent becomes its result (`data`) and the lead moves on as of `at`: one transaction, with the events that publishes. */
+  function settleIntent(lead: LeadWithCampaign, intent: Prisma.LeadActionWhereUniqueInput, data: Prisma.LeadActionUpdateInput, at: number): Promise<void> {
+    return commitAdvance(db, lead, at, (client) => [client.leadAction.update({ where: intent, data }), client.lead.update({ where: { id: lead.id }, data: advance(lead, at) })], deliveries);
+  }
+
   /** The sender for the inbox's provider. Secrets are decrypted here, inside the activity; hosts are checked again. */
   async function senderFor(inbox: EmailInbox): Promise<EmailSender> {
     try {
@@ -220,16 +226,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       const sent = await session.send(email, { beforeHandOver: recordIntent });
       recordEmailSent(inbox.id, 'sent');
       const performedAt = clock.now();
-      await commitAdvance(
-        db,
-        lead,
-        performedAt,
-        (client) => [
-          client.leadAction.update({ where: { idempotencyKey: key }, data: { performedAt: new Date(performedAt), result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } } }),
-          client.lead.update({ where: { id: lead.id }, data: advance(lead, performedAt) }),
-        ],
-        deliveries,
-      );
+      await settleIntent(lead, { idempotencyKey: key }, { performedAt: new Date(performedAt), result: { state: 'sent', inboxId: inbox.id, messageId: sent.messageId } }, performedAt);
       return { performed: true, inboxAtFault: false };
     } catch (error) {
       if (error instanceof EmailSendError) recordEmailSent(inbox.id, emailSendResultOf(error, handedOverAt !== null));
@@ -240,8 +237,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
       if (handedOverAt !== null && error instanceof EmailSendError && error.delivery === 'unknown') {
         // The server may hold the message: never send it again.
         const result = { state: 'sent-unconfirmed', inboxId: inbox.id, messageId: email.messageId, error: error.message.slice(0, 500) } satisfies Prisma.InputJsonValue;
-        const at = handedOverAt;
-        await commitAdvance(db, lead, at, (client) => [client.leadAction.update({ where: { idempotencyKey: key }, data: { result } }), client.lead.update({ where: { id: lead.id }, data: advance(lead, at) })], deliveries);
+        await settleIntent(lead, { idempotencyKey: key }, { result }, handedOverAt);
         return { performed: true, inboxAtFault: false };
       }
       // Certainly not delivered (refused before or by an explicit answer to the message): nothing to keep.
@@ -296,17 +292,7 @@ export function createEmailStepActivities({ db, keyring, emailProviders = {}, ma
         if (intent) {
           // An earlier attempt recorded its intent and then died: the server may have the message.
           recordEmailSent((intent.result as { inboxId?: string }).inboxId ?? 'unknown', 'sent-unconfirmed');
-          const at = intent.performedAt.getTime();
-          await commitAdvance(
-            db,
-            lead,
-            at,
-            (client) => [
-              client.leadAction.update({ where: { id: intent.id }, data: { result: { ...(intent.result as object), state: 'sent-unconfirmed' } } }),
-              client.lead.update({ where: { id: lead.id }, data: advance(lead, at) }),
-            ],
-            deliveries,
-          );
+          await settleIntent(lead, { id: intent.id }, { result: { ...(intent.result as object), state: 'sent-unconfirmed' } }, intent.performedAt.getTime());
           return { performed: true, kind: 'email', leadId: lead.id, performedAt: intent.performedAt.getTime() };
         }
         const hold = warmupHold(lead.inboxId ?? (lead.campaign.emailInbox === 'shuffle' ? null : lead.campaign.emailInbox), warming, inboxes, connected, input.at);
